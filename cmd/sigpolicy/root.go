@@ -1,0 +1,24 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sigpolicy",
+		Short: "Validate, render and enforce OpenShift sigstore image policies outside a cluster",
+		Long: `sigpolicy validates and renders ClusterImagePolicy and ImagePolicy resources
+exactly as the API server and the Machine Config Operator do, and decides image
+pulls as CRI-O and the containers image library would.
+
+Exit codes: 0 success/allowed, 1 invalid or denied, 2 usage or input error,
+3 could not decide (registry unreachable, timeout, authentication).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newVersionCmd(),
+	)
+	return root
+}
