@@ -1,0 +1,121 @@
+package policy
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+const groupConfig = "config.openshift.io"
+
+// decoder accumulates a Set across inputs.
+type decoder struct {
+	opts LoadOptions
+	set  *Set
+	seen map[string]Source // kind/namespace/name → first occurrence
+}
+
+func newDecoder(opts LoadOptions) *decoder {
+	return &decoder{opts: opts, set: &Set{}, seen: map[string]Source{}}
+}
+
+// decodeFile splits data into YAML documents ("---" separated; JSON is one
+// document) and decodes each.
+func (d *decoder) decodeFile(name string, data []byte) []error {
+	if isBlank(data) {
+		return []error{&SyntaxError{Source: Source{File: name, Doc: 1, Item: -1}, Err: errEmpty}}
+	}
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var errs []error
+	for doc := 1; ; doc++ {
+		chunk, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return errs
+		}
+		src := Source{File: name, Doc: doc, Item: -1}
+		if err != nil {
+			return append(errs, &SyntaxError{Source: src, Err: err})
+		}
+		if isBlank(chunk) {
+			continue
+		}
+		if err := d.decodeDoc(src, chunk); err != nil {
+			errs = append(errs, err)
+		}
+	}
+}
+
+func (d *decoder) decodeDoc(src Source, chunk []byte) error {
+	js, err := yaml.YAMLToJSONStrict(chunk)
+	if err != nil {
+		return &SyntaxError{Source: src, Err: err}
+	}
+	var v any
+	if err := json.Unmarshal(js, &v); err != nil {
+		return &SyntaxError{Source: src, Err: err}
+	}
+	if v == nil {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return &SyntaxError{Source: src, Err: fmt.Errorf("document is a %s, not an object", jsonType(v))}
+	}
+	return d.decodeObject(src, m)
+}
+
+func (d *decoder) decodeObject(src Source, m map[string]any) error {
+	apiVersion, _ := m["apiVersion"].(string)
+	kind, _ := m["kind"].(string)
+	if apiVersion == "" || kind == "" {
+		return &SyntaxError{Source: src, Err: errors.New(`object has no "apiVersion" or no "kind"`)}
+	}
+	if strings.HasSuffix(kind, "List") {
+		if items, ok := m["items"].([]any); ok && src.Item < 0 {
+			return d.decodeList(src, items)
+		}
+	}
+	group, version, _ := strings.Cut(apiVersion, "/")
+	ours := group == groupConfig && (kind == string(KindClusterImagePolicy) || kind == string(KindImagePolicy) || kind == "Image")
+	if !ours {
+		d.note(src, fmt.Sprintf("skipped %s %s: not a policy resource", apiVersion, kind))
+		return nil
+	}
+	switch {
+	case kind == "Image" && version == "v1":
+		d.decodeImageConfig(src, m)
+		return nil
+	case kind != "Image" && (version == "v1" || version == "v1alpha1"):
+		d.decodePolicy(src, apiVersion, Kind(kind), m)
+		return nil
+	}
+	return &SyntaxError{Source: src, Err: fmt.Errorf("unsupported apiVersion %q for kind %s", apiVersion, kind)}
+}
+
+func (d *decoder) decodeList(src Source, items []any) error {
+	var errs []error
+	for i, item := range items {
+		isrc := src
+		isrc.Item = i
+		m, ok := item.(map[string]any)
+		if !ok {
+			errs = append(errs, &SyntaxError{Source: isrc, Err: fmt.Errorf("list item is a %s, not an object", jsonType(item))})
+			continue
+		}
+		if err := d.decodeObject(isrc, m); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (d *decoder) note(src Source, msg string) {
+	d.set.Notes = append(d.set.Notes, Note{Source: src, Message: msg})
+}

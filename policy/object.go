@@ -1,0 +1,108 @@
+package policy
+
+import (
+	"fmt"
+
+	configv1 "github.com/openshift/api/config/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Kind names a policy resource.
+type Kind string
+
+// The two policy kinds.
+const (
+	KindClusterImagePolicy Kind = "ClusterImagePolicy"
+	KindImagePolicy        Kind = "ImagePolicy"
+)
+
+// Object is one decoded ClusterImagePolicy or ImagePolicy. Its Scopes and
+// Policy are the config/v1 spec after pruning; they are meaningful only when
+// Valid reports true.
+type Object struct {
+	Source     Source
+	Kind       Kind
+	APIVersion string
+	Meta       metav1.ObjectMeta
+	Scopes     []configv1.ImageScope
+	Policy     configv1.ImageSigstoreVerificationPolicy
+	errs       field.ErrorList
+}
+
+// Valid reports whether the object passed every validation rule.
+func (o *Object) Valid() bool { return len(o.errs) == 0 }
+
+// Ref is "name" for a ClusterImagePolicy and "namespace/name" for an ImagePolicy.
+func (o *Object) Ref() string { return objectRef(o.Meta.Namespace, o.Meta.Name) }
+
+// Errors returns the object's validation failures.
+func (o *Object) Errors() []*FieldError {
+	out := make([]*FieldError, len(o.errs))
+	for i, e := range o.errs {
+		out[i] = &FieldError{Source: o.Source, Kind: string(o.Kind), Namespace: o.Meta.Namespace, Name: o.Meta.Name, Err: e}
+	}
+	return out
+}
+
+// ClusterImagePolicy returns the object as the API type (kind ClusterImagePolicy only).
+func (o *Object) ClusterImagePolicy() *configv1.ClusterImagePolicy {
+	return &configv1.ClusterImagePolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: o.APIVersion, Kind: string(o.Kind)},
+		ObjectMeta: o.Meta,
+		Spec:       configv1.ClusterImagePolicySpec{Scopes: o.Scopes, Policy: o.Policy},
+	}
+}
+
+// ImagePolicy returns the object as the API type (kind ImagePolicy only).
+func (o *Object) ImagePolicy() *configv1.ImagePolicy {
+	return &configv1.ImagePolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: o.APIVersion, Kind: string(o.Kind)},
+		ObjectMeta: o.Meta,
+		Spec:       configv1.ImagePolicySpec{Scopes: o.Scopes, Policy: o.Policy},
+	}
+}
+
+// ImageConfig is the cluster image configuration (kind Image, name
+// "cluster"); render reads its allowed, blocked and insecure registries.
+type ImageConfig struct {
+	Source Source
+	Image  configv1.Image
+	errs   field.ErrorList
+}
+
+// Errors returns the configuration's decoding failures.
+func (ic *ImageConfig) Errors() []*FieldError {
+	out := make([]*FieldError, len(ic.errs))
+	for i, e := range ic.errs {
+		out[i] = &FieldError{Source: ic.Source, Kind: "Image", Name: ic.Image.Name, Err: e}
+	}
+	return out
+}
+
+// Set is everything decoded from the inputs, in input order.
+type Set struct {
+	Objects     []*Object
+	ImageConfig *ImageConfig
+	Notes       []Note
+}
+
+// Validate returns every validation failure, in input order; none means
+// every object is valid.
+func (s *Set) Validate() []*FieldError {
+	var out []*FieldError
+	for _, o := range s.Objects {
+		out = append(out, o.Errors()...)
+	}
+	if s.ImageConfig != nil {
+		out = append(out, s.ImageConfig.Errors()...)
+	}
+	return out
+}
+
+func (s *Set) requireValid() error {
+	if errs := s.Validate(); len(errs) > 0 {
+		return fmt.Errorf("%w: %d validation error(s), first: %v", ErrInvalid, len(errs), errs[0])
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+package policy
+
+import "fmt"
+
+// Source says where an object came from: a file (or "-" for standard
+// input), the 1-based document number inside it and, for members of a List,
+// the 0-based item index (-1 otherwise).
+type Source struct {
+	File string
+	Doc  int
+	Item int
+}
+
+func (s Source) String() string {
+	if s.Item >= 0 {
+		return fmt.Sprintf("%s, document %d, items[%d]", s.File, s.Doc, s.Item)
+	}
+	return fmt.Sprintf("%s, document %d", s.File, s.Doc)
+}
+
+// Note records an input that was read but deliberately not used, such as a
+// document of another kind.
+type Note struct {
+	Source  Source
+	Message string
+}
+
+func (n Note) String() string { return n.Source.String() + ": " + n.Message }
