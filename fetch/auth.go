@@ -1,0 +1,55 @@
+package fetch
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/pkg/docker/config"
+	"go.podman.io/image/v5/types"
+)
+
+// authContext is the library view of where credentials live: the explicit
+// auth file, else $REGISTRY_AUTH_FILE when set, else the library's default
+// search (${XDG_RUNTIME_DIR}/containers/auth.json,
+// ~/.config/containers/auth.json, $DOCKER_CONFIG/config.json or
+// ~/.docker/config.json, ~/.dockercfg). An explicit file must exist and be
+// JSON, so a typo fails New instead of every pull.
+func authContext(authFile string, sys *types.SystemContext) (*types.SystemContext, error) {
+	auth := &types.SystemContext{}
+	if sys != nil {
+		*auth = *sys // credential helpers come from the same registries.conf
+	}
+	if authFile == "" {
+		authFile = os.Getenv("REGISTRY_AUTH_FILE")
+	}
+	if authFile == "" {
+		return auth, nil
+	}
+	raw, err := os.ReadFile(authFile)
+	if err != nil {
+		return nil, fmt.Errorf("auth file: %w", err)
+	}
+	if !json.Valid(raw) {
+		return nil, fmt.Errorf("auth file %s: not valid JSON", authFile)
+	}
+	auth.AuthFilePath = authFile
+	return auth, nil
+}
+
+// authenticator finds the credentials for repo the way the containers
+// library does for a pull (the most specific of host/ns/repo, host/ns, host
+// wins; credential helpers as registries.conf lists them) and hands them to
+// go-containerregistry's transport.
+func (c *Client) authenticator(repo reference.Named) (authn.Authenticator, error) {
+	creds, err := config.GetCredentialsForRef(c.authSys, repo)
+	if err != nil {
+		return nil, err
+	}
+	if creds == (types.DockerAuthConfig{}) {
+		return authn.Anonymous, nil
+	}
+	return authn.FromConfig(authn.AuthConfig{Username: creds.Username, Password: creds.Password, IdentityToken: creds.IdentityToken}), nil
+}

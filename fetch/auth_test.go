@@ -1,0 +1,130 @@
+package fetch
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// basicAuth demands user:pass on every request once on is set.
+func basicAuth(on *atomic.Bool, user, pass string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u, p, ok := r.BasicAuth(); on.Load() && (!ok || u != user || p != pass) {
+				w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// bearerAuth runs a token endpoint at /token that trades user:pass for a
+// token, and demands that token everywhere else once on is set.
+func bearerAuth(on *atomic.Bool, user, pass string) func(http.Handler) http.Handler {
+	const token = "t0ken"
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/token" {
+				if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				fmt.Fprintf(w, `{"token":%q}`, token)
+				return
+			}
+			if on.Load() && r.Header.Get("Authorization") != "Bearer "+token {
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/token",service="test"`, r.Host))
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func writeAuthFile(t *testing.T, key, user, pass string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "auth.json")
+	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, key, auth)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestAuth(t *testing.T) {
+	for _, scheme := range []struct {
+		name string
+		wrap func(on *atomic.Bool, user, pass string) func(http.Handler) http.Handler
+	}{{"basic", basicAuth}, {"bearer", bearerAuth}} {
+		t.Run(scheme.name, func(t *testing.T) {
+			var on atomic.Bool
+			locked := newTestRegistry(t, scheme.wrap(&on, "alice", "secret"))
+			d := locked.pushImage(t, "ns/app:v1")
+			locked.pushSignatures(t, "ns/app", d, "signed")
+			on.Store(true)
+			for _, tc := range []struct {
+				desc    string
+				options func(t *testing.T) []Option
+				wantErr error
+			}{
+				{"credentials for the host", func(t *testing.T) []Option {
+					return []Option{WithAuthFile(writeAuthFile(t, locked.host, "alice", "secret"))}
+				}, nil},
+				{"credentials for the namespace", func(t *testing.T) []Option {
+					return []Option{WithAuthFile(writeAuthFile(t, locked.host+"/ns", "alice", "secret"))}
+				}, nil},
+				{"credentials from REGISTRY_AUTH_FILE", func(t *testing.T) []Option {
+					t.Setenv("REGISTRY_AUTH_FILE", writeAuthFile(t, locked.host, "alice", "secret"))
+					return nil
+				}, nil},
+				{"wrong password", func(t *testing.T) []Option {
+					return []Option{WithAuthFile(writeAuthFile(t, locked.host, "alice", "guess"))}
+				}, ErrAuth},
+				{"credentials for another namespace", func(t *testing.T) []Option {
+					return []Option{WithAuthFile(writeAuthFile(t, locked.host+"/other", "alice", "secret"))}
+				}, ErrAuth},
+			} {
+				t.Run(tc.desc, func(t *testing.T) {
+					c := newTestClient(t, tc.options(t)...)
+					sigs, err := resolveAndRead(testContext(t), c, locked)
+					if tc.wantErr != nil {
+						if !errors.Is(err, tc.wantErr) || !IsUndecided(err) {
+							t.Fatalf("err = %v, want %v (undecided)", err, tc.wantErr)
+						}
+						return
+					}
+					if err != nil || len(sigs) != 1 || string(sigs[0].Payload) != "signed" {
+						t.Fatalf("got %v, %v", sigs, err)
+					}
+				})
+			}
+		})
+	}
+}
+
+func TestAuthFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.json")
+	if err := os.WriteFile(broken, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ desc, path string }{
+		{"missing file", filepath.Join(dir, "none.json")},
+		{"not JSON", broken},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			if _, err := New(WithAuthFile(tc.path)); err == nil || !strings.Contains(err.Error(), "auth file") {
+				t.Fatalf("New = %v, want an auth file error", err)
+			}
+		})
+	}
+}

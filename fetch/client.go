@@ -1,0 +1,68 @@
+package fetch
+
+import (
+	"net/http"
+
+	"go.podman.io/image/v5/types"
+)
+
+// Client reads images and their sigstore attachments from registries. It is
+// built once by New and safe for concurrent use; its configuration never
+// changes.
+type Client struct {
+	opts     options
+	platform platform
+	hosts    hostRules
+	wire     *wire
+	authSys  *types.SystemContext // where credentials are looked up
+	sys      *types.SystemContext // registries.conf, nil when none was given
+	cache    *blobCache           // nil when disabled
+
+	endpoints  group[*endpoint]   // kept: one authenticated client per repository
+	immutable  group[*response]   // digest-addressed GETs, forgotten once answered
+	signatures group[[]Signature] // one .sig read per repository and digest at a time
+}
+
+// New builds a Client; options are applied in order over the defaults and
+// the first failing option is returned.
+func New(opts ...Option) (*Client, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	p, err := parsePlatform(o.platform)
+	if err != nil {
+		return nil, err
+	}
+	sys, err := registriesConf(o.registriesConf)
+	if err != nil {
+		return nil, err
+	}
+	authSys, err := authContext(o.authFile, sys)
+	if err != nil {
+		return nil, err
+	}
+	hosts := newHostRules(o.insecure)
+	return &Client{
+		opts:      o,
+		platform:  p,
+		hosts:     hosts,
+		wire:      newWire(hosts, o.transport),
+		authSys:   authSys,
+		sys:       sys,
+		cache:     newBlobCache(o.cacheBytes),
+		endpoints: group[*endpoint]{keep: true},
+	}, nil
+}
+
+// CloseIdleConnections closes the kept-alive connections; the Client stays usable.
+func (c *Client) CloseIdleConnections() {
+	type idleCloser interface{ CloseIdleConnections() }
+	for _, rt := range []http.RoundTripper{c.wire.verified, c.wire.skipTLS} {
+		if ic, ok := rt.(idleCloser); ok {
+			ic.CloseIdleConnections()
+		}
+	}
+}

@@ -1,0 +1,80 @@
+// Package fetch is sigpolicy's registry access for the pull-time check: it
+// resolves an image reference to the manifest a pull would use and reads the
+// image's cosign `.sig` attachments, the way the containers library
+// (go.podman.io/image/v5/docker) does for CRI-O, with limits, retries, a
+// trace of every request and typed errors.
+//
+// A Client is built once by New and shared; its configuration never changes.
+//
+// Resolving ([Client.Resolve]):
+//   - The reference must be normalised and carry a tag or a digest.
+//   - Sources are tried in the library's order: the mirrors registries.conf
+//     (v2) lists for the reference (sysregistriesv2.FindRegistry and
+//     PullSourcesFromReference, so mirror-by-digest-only and
+//     pull-from-mirror apply), then the origin. The first source that
+//     serves the manifest is used; if all fail, the origin's error is
+//     returned with the mirrors' failures listed. Image.Logical keeps the
+//     requested name (for policy scopes and identities); Image.Physical is
+//     what was read. A host blocked in registries.conf is refused.
+//   - A tag costs one GET once the repository's endpoint is connected (a
+//     ping, and a token exchange for bearer auth, the first time only).
+//   - Accepted manifest types: OCI image manifest and index, Docker schema 2
+//     manifest and manifest list. Schema 1 is not accepted.
+//   - The manifest's digest is computed from its body; it must equal the
+//     requested digest and the Docker-Content-Digest header when present.
+//   - For a manifest list the instance is chosen by the library's
+//     ChooseInstance for the platform (default linux/amd64) and fetched by
+//     digest; Image.Digest is the instance's digest, Image.ListDigest the
+//     list's.
+//
+// Signatures ([Client.Signatures]):
+//   - Read from the tag sha256-<hex>.sig (the digest's algorithm and hex)
+//     in the repository the image was served from, a mirror's included.
+//   - A 404 or MANIFEST_UNKNOWN answer means no signatures and no error.
+//   - Only the OCI image manifest media type is accepted, as in the
+//     library; the layer count is capped (default 256, the library has no
+//     cap); each layer blob is read within 4 MiB and its digest verified.
+//   - Layers are read concurrently (default 4 at a time); a failure reports
+//     the first failing layer in manifest order, as a sequential read would.
+//
+// Network rules:
+//   - HTTPS always, with TLS verified; plain HTTP only for loopback hosts
+//     (localhost, 127.0.0.0/8, ::1) and for hosts named with
+//     WithInsecureRegistries or `insecure = true` in registries.conf, for
+//     which TLS verification is skipped as the library does. The rule is
+//     enforced on every request, redirects and token realms included.
+//   - Each request has a timeout (default 30s) covering its body; the
+//     caller's context bounds the whole call.
+//   - Network errors, timeouts, 429 and 5xx are retried (default 3 times)
+//     with doubling backoff from 100ms to 2s, or after the server's
+//     Retry-After when it gives one; a Retry-After beyond 10s, or beyond the
+//     caller's deadline, ends the retries at once.
+//   - At most 10 redirects per request; a redirect back to a URL already
+//     visited is refused at once.
+//   - Credentials are looked up as the containers library does
+//     (containers-auth.json(5)): an explicit auth file, else
+//     $REGISTRY_AUTH_FILE, else the library's default files; the most
+//     specific of host/namespace/repository keys wins. go-containerregistry's
+//     transport performs the ping and the basic or bearer handshake.
+//   - One shared http.Transport (and one for insecure hosts) keeps
+//     connections alive across calls.
+//
+// Sharing and caching: the same repository and digest requested by
+// concurrent callers (a manifest by digest, a blob, a `.sig` read) is
+// fetched once; failures are never kept. Digest-addressed content is kept in
+// a bounded in-memory cache (default 32 MiB); tags, the `.sig` tag
+// included, are always fetched again.
+//
+// Tracing: a context from [WithTrace] records every request (method, URL,
+// status, bytes, duration, attempt; cached and shared answers marked) and
+// the time of each stage ("resolve", "signatures").
+//
+// Errors: every failure wraps one kind usable with errors.Is. [IsUndecided]
+// reports the kinds after which nothing can be decided (the CLI's exit code
+// 3): [ErrUnavailable], [ErrAuth], [ErrNotFound] and context expiry. Every
+// other kind ([ErrMediaType], [ErrDigestMismatch], [ErrTooLarge],
+// [ErrTooManyLayers], [ErrMalformed], [ErrTruncated], [ErrRedirect],
+// [ErrInsecure], [ErrUnexpectedStatus], [ErrNoPlatform], [ErrBlocked]) is an
+// unacceptable answer and must be treated as a denial. [Error] gives the
+// operation, the URL and, where they are values, expected and got.
+package fetch

@@ -1,0 +1,70 @@
+package fetch
+
+import (
+	"fmt"
+
+	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/pkg/sysregistriesv2"
+	"go.podman.io/image/v5/types"
+)
+
+// source is one place an image may be read from: a mirror or its origin.
+type source struct {
+	ref      reference.Named // the physical reference, tag or digest kept
+	insecure bool            // `insecure = true` for this endpoint in registries.conf
+}
+
+// registriesConf loads path (and the drop-in directory path.d) through the
+// library, so a broken file fails New rather than the first pull.
+func registriesConf(path string) (*types.SystemContext, error) {
+	if path == "" {
+		return nil, nil
+	}
+	sys := &types.SystemContext{SystemRegistriesConfPath: path, SystemRegistriesConfDirPath: path + ".d"}
+	if _, err := sysregistriesv2.TryUpdatingCache(sys); err != nil {
+		return nil, fmt.Errorf("loading registries configuration: %w", err)
+	}
+	return sys, nil
+}
+
+// sources lists where to look for logical, in the library's order: the
+// mirrors that apply (PullSourcesFromReference honours mirror-by-digest-only
+// and pull-from-mirror), then the origin.
+func (c *Client) sources(logical reference.Named) ([]source, error) {
+	if c.sys == nil {
+		return []source{{ref: logical}}, nil
+	}
+	reg, err := sysregistriesv2.FindRegistry(c.sys, logical.Name())
+	if err != nil {
+		return nil, fmt.Errorf("loading registries configuration: %w", err)
+	}
+	if reg == nil {
+		return []source{{ref: logical}}, nil
+	}
+	pulls, err := reg.PullSourcesFromReference(logical)
+	if err != nil {
+		return nil, &Error{Kind: ErrMalformed, Op: "rewriting " + logical.String() + " for its mirrors", Err: err}
+	}
+	out := make([]source, 0, len(pulls))
+	for _, p := range pulls {
+		out = append(out, source{ref: p.Reference, insecure: p.Endpoint.Insecure})
+	}
+	return out, nil
+}
+
+// checkBlocked refuses a host that registries.conf blocks, as the library's
+// docker client does for each endpoint it connects to.
+func (c *Client) checkBlocked(host string) error {
+	if c.sys == nil {
+		return nil
+	}
+	reg, err := sysregistriesv2.FindRegistry(c.sys, host)
+	if err != nil {
+		return fmt.Errorf("loading registries configuration: %w", err)
+	}
+	if reg != nil && reg.Blocked {
+		return &Error{Kind: ErrBlocked, Op: "connecting to " + host,
+			Err: fmt.Errorf("registry %s is blocked in one of %s", reg.Prefix, sysregistriesv2.ConfigurationSourceDescription(c.sys))}
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.podman.io/image/v5/docker/reference"
+)
+
+func writeRegistriesConf(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "registries.conf")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestMirrors(t *testing.T) {
+	origin := newTestRegistry(t, nil)
+	empty := newTestRegistry(t, nil)
+	full := newTestRegistry(t, nil)
+	d := origin.pushImage(t, "ns/app:v1")
+	origin.pushSignatures(t, "ns/app", d, "from the origin")
+	// The mirror holds the same image under another path, with its own attachment.
+	if got := full.copyFrom(t, origin, "ns/app:v1", "copy/ns/app:v1"); got != d {
+		t.Fatalf("copy has digest %s, want %s", got, d)
+	}
+	full.pushSignatures(t, "copy/ns/app", d, "from the mirror")
+	conf := func(extra string, mirrors ...string) string {
+		s := fmt.Sprintf("[[registry]]\nprefix = %q\nlocation = %q\n%s", origin.host+"/ns", origin.host+"/ns", extra)
+		for _, m := range mirrors {
+			s += fmt.Sprintf("[[registry.mirror]]\nlocation = %q\n", m)
+		}
+		return s
+	}
+	byDigest, err := reference.WithDigest(reference.TrimNamed(origin.ref(t, "ns/app:v1")), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		desc         string
+		conf         string
+		ref          reference.Named
+		wantPhysical string
+		wantPayload  string
+	}{
+		{"first mirror lacks the image, second has it", conf("", empty.host+"/m/ns", full.host+"/copy/ns"),
+			origin.ref(t, "ns/app:v1"), full.host + "/copy/ns/app:v1", "from the mirror"},
+		{"no mirror has it: the origin serves", conf("", empty.host+"/m/ns"),
+			origin.ref(t, "ns/app:v1"), origin.host + "/ns/app:v1", "from the origin"},
+		{"mirror-by-digest-only skips mirrors for a tag", conf("mirror-by-digest-only = true\n", full.host+"/copy/ns"),
+			origin.ref(t, "ns/app:v1"), origin.host + "/ns/app:v1", "from the origin"},
+		{"mirror-by-digest-only uses mirrors for a digest", conf("mirror-by-digest-only = true\n", full.host+"/copy/ns"),
+			byDigest, full.host + "/copy/ns/app@" + d.String(), "from the mirror"},
+		{"a prefix that does not match: no mirrors", fmt.Sprintf("[[registry]]\nprefix = %q\nlocation = %q\n[[registry.mirror]]\nlocation = %q\n", origin.host+"/other", origin.host+"/other", full.host+"/copy/ns"),
+			origin.ref(t, "ns/app:v1"), origin.host + "/ns/app:v1", "from the origin"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			c := newTestClient(t, WithRegistriesConf(writeRegistriesConf(t, tc.conf)))
+			ctx := testContext(t)
+			img, err := c.Resolve(ctx, tc.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.Physical.String() != tc.wantPhysical || img.Logical.String() != tc.ref.String() || img.Digest != d {
+				t.Errorf("Physical %s, Logical %s, Digest %s; want %s, %s, %s", img.Physical, img.Logical, img.Digest, tc.wantPhysical, tc.ref, d)
+			}
+			sigs, err := c.Signatures(ctx, img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sigs) != 1 || string(sigs[0].Payload) != tc.wantPayload {
+				t.Errorf("signatures %+v, want one %q", sigs, tc.wantPayload)
+			}
+		})
+	}
+}
+
+func TestMirrorsAllFail(t *testing.T) {
+	origin := newTestRegistry(t, nil)
+	empty := newTestRegistry(t, nil)
+	c := newTestClient(t, WithRegistriesConf(writeRegistriesConf(t, fmt.Sprintf(
+		"[[registry]]\nlocation = %q\n[[registry.mirror]]\nlocation = %q\n", origin.host, empty.host))))
+	_, err := c.Resolve(testContext(t), origin.ref(t, "ns/app:v1"))
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "Mirrors also failed") || !strings.Contains(err.Error(), empty.host) {
+		t.Fatalf("err = %v, want the origin's ErrNotFound listing the mirror's failure", err)
+	}
+}
+
+func TestBlockedRegistry(t *testing.T) {
+	origin := newTestRegistry(t, nil)
+	origin.pushImage(t, "ns/app:v1")
+	c := newTestClient(t, WithRegistriesConf(writeRegistriesConf(t, fmt.Sprintf(
+		"[[registry]]\nlocation = %q\nblocked = true\n", origin.host))))
+	_, err := c.Resolve(testContext(t), origin.ref(t, "ns/app:v1"))
+	if !errors.Is(err, ErrBlocked) || IsUndecided(err) {
+		t.Fatalf("err = %v, want ErrBlocked", err)
+	}
+}
+
+func TestInvalidRegistriesConf(t *testing.T) {
+	for _, tc := range []struct {
+		desc, conf string
+	}{
+		{"not TOML", "[[registry"},
+		{"mirror-by-digest-only with pull-from-mirror", "[[registry]]\nlocation = \"example.com\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"m.example.com\"\npull-from-mirror = \"tag-only\"\n"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			if _, err := New(WithRegistriesConf(writeRegistriesConf(t, tc.conf))); err == nil {
+				t.Fatal("New accepted an invalid registries.conf")
+			}
+		})
+	}
+	if _, err := New(WithRegistriesConf(filepath.Join(t.TempDir(), "missing.conf"))); err == nil {
+		t.Fatal("New accepted a missing registries.conf")
+	}
+}

@@ -1,0 +1,171 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/opencontainers/go-digest"
+)
+
+func TestSignatures(t *testing.T) {
+	reg := newTestRegistry(t, nil)
+	d := reg.pushImage(t, "ns/app:v1")
+	payloads := []string{`{"n":1}`, `{"n":2}`, `{"n":3}`, `{"n":4}`, `{"n":5}`}
+	layers := reg.pushSignatures(t, "ns/app", d, payloads...)
+	c := newTestClient(t, WithConcurrency(2))
+	ctx := testContext(t)
+	img, err := c.Resolve(ctx, reg.ref(t, "ns/app:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := c.Signatures(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != len(payloads) {
+		t.Fatalf("got %d signatures, want %d", len(sigs), len(payloads))
+	}
+	for i, s := range sigs {
+		if string(s.Payload) != payloads[i] || s.LayerDigest != layers[i] || s.MediaType != simpleSigningType ||
+			s.Annotations["dev.cosignproject.cosign/signature"] != fmt.Sprintf("sig-%d", i) {
+			t.Errorf("signature %d = %+v, want payload %s in layer %s, in manifest order", i, s, payloads[i], layers[i])
+		}
+	}
+}
+
+func TestSignaturesOfManifestListInstance(t *testing.T) {
+	reg := newTestRegistry(t, nil)
+	listDigest, instances := reg.pushIndex(t, "ns/multi:v1", v1.Platform{OS: "linux", Architecture: "amd64"}, v1.Platform{OS: "linux", Architecture: "arm64"})
+	reg.pushSignatures(t, "ns/multi", listDigest, "on the list")
+	reg.pushSignatures(t, "ns/multi", instances["linux/amd64"], "on the instance")
+	c := newTestClient(t)
+	ctx := testContext(t)
+	img, err := c.Resolve(ctx, reg.ref(t, "ns/multi:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := c.Signatures(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != 1 || string(sigs[0].Payload) != "on the instance" {
+		t.Fatalf("signatures = %+v, want the instance's only", sigs)
+	}
+}
+
+func TestSignaturesMissingTag(t *testing.T) {
+	reg := newTestRegistry(t, nil)
+	reg.pushImage(t, "ns/app:v1")
+	c := newTestClient(t)
+	ctx := testContext(t)
+	img, err := c.Resolve(ctx, reg.ref(t, "ns/app:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr Trace
+	sigs, err := c.Signatures(WithTrace(ctx, &tr), img)
+	if err != nil || len(sigs) != 0 {
+		t.Fatalf("Signatures = %v, %v; want none and no error", sigs, err)
+	}
+	reqs := tr.Requests()
+	if len(reqs) != 1 || reqs[0].Status != 404 || !strings.HasSuffix(reqs[0].URL, sigstoreAttachmentTag(img.Digest)) {
+		t.Errorf("requests = %+v, want one 404 for the .sig tag", reqs)
+	}
+	if st := tr.Stages(); len(st) != 1 || st[0].Name != "signatures" || st[0].Duration <= 0 {
+		t.Errorf("stages = %+v, want one timed signatures stage", st)
+	}
+	c.CloseIdleConnections()
+	if _, err := c.Signatures(ctx, img); err != nil {
+		t.Errorf("after CloseIdleConnections: %v", err)
+	}
+}
+
+func TestSignaturesRequestsPerDecision(t *testing.T) {
+	reg := newTestRegistry(t, nil)
+	d := reg.pushImage(t, "ns/app:v1")
+	reg.pushSignatures(t, "ns/app", d, "one")
+	for _, tc := range []struct {
+		desc       string
+		cache      int64
+		wantSecond int // requests of a second decision on the same tag
+	}{
+		{"cache on: the blob is served from memory", DefaultCacheBytes, 2},
+		{"cache off", 0, 3},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			c := newTestClient(t, WithCacheBytes(tc.cache))
+			ctx := testContext(t)
+			decide := func() *Trace {
+				var tr Trace
+				tctx := WithTrace(ctx, &tr)
+				img, err := c.Resolve(tctx, reg.ref(t, "ns/app:v1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.Signatures(tctx, img); err != nil {
+					t.Fatal(err)
+				}
+				return &tr
+			}
+			decide()
+			before := reg.total.Load()
+			tr := decide()
+			if got := int(reg.total.Load() - before); got != tc.wantSecond {
+				t.Errorf("second decision sent %d requests, want %d (trace %+v)", got, tc.wantSecond, tr.Requests())
+			}
+			if len(tr.Requests()) != 3 {
+				t.Errorf("trace has %d entries, want 3 (cached ones included)", len(tr.Requests()))
+			}
+		})
+	}
+}
+
+func TestSignaturesAreCopies(t *testing.T) {
+	reg := newTestRegistry(t, nil)
+	d := reg.pushImage(t, "ns/app:v1")
+	reg.pushSignatures(t, "ns/app", d, "payload")
+	c := newTestClient(t)
+	ctx := testContext(t)
+	img, err := c.Resolve(ctx, reg.ref(t, "ns/app:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := c.Signatures(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first[0].Payload[0] = 'X'
+	first[0].Annotations["x"] = "y"
+	second, err := c.Signatures(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(second[0].Payload) != "payload" || len(second[0].Annotations) != 1 {
+		t.Errorf("a caller's change leaked into the cache: %+v", second[0])
+	}
+}
+
+func TestSignaturesInvalidInput(t *testing.T) {
+	c := newTestClient(t)
+	reg := newTestRegistry(t, nil)
+	for _, tc := range []struct {
+		desc string
+		img  *Image
+	}{
+		{"nil image", nil},
+		{"no physical reference", &Image{Digest: digest.FromString("x")}},
+		{"invalid digest", &Image{Physical: reg.ref(t, "ns/app:v1"), Digest: "sha256:short"}},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			if _, err := c.Signatures(testContext(t), tc.img); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("err = %v, want ErrMalformed", err)
+			}
+		})
+	}
+	if _, err := c.Resolve(testContext(t), nil); err == nil {
+		t.Error("Resolve(nil) succeeded")
+	}
+}
