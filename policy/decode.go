@@ -1,16 +1,15 @@
 package policy
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	manifests "github.com/sigpolicy/sigpolicy/internal/manifest"
 )
 
 const groupConfig = "config.openshift.io"
@@ -32,24 +31,35 @@ func (d *decoder) decodeFile(name string, data []byte) []error {
 	if isBlank(data) {
 		return []error{&SyntaxError{Source: Source{File: name, Doc: 1, Item: -1}, Err: errEmpty}}
 	}
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var errs []error
-	for doc := 1; ; doc++ {
-		chunk, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return errs
-		}
-		src := Source{File: name, Doc: doc, Item: -1}
+	for doc, err := range manifests.Documents(name, data) {
+		src := Source(doc.Source)
 		if err != nil {
 			return append(errs, &SyntaxError{Source: src, Err: err})
 		}
-		if isBlank(chunk) {
+		if isBlank(doc.YAML) {
 			continue
 		}
-		if err := d.decodeDoc(src, chunk); err != nil {
+		if err := d.decodeDoc(src, doc.YAML); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	return errs
+}
+
+// errEmpty is reported for an input without any document.
+var errEmpty = errors.New("empty input: no YAML or JSON document")
+
+// isBlank reports whether data holds no document: only blank lines,
+// comments and "---" separators.
+func isBlank(data []byte) bool {
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		t := bytes.TrimSpace(line)
+		if len(t) > 0 && t[0] != '#' && !bytes.Equal(t, []byte("---")) {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *decoder) decodeDoc(src Source, chunk []byte) error {
@@ -77,8 +87,8 @@ func (d *decoder) decodeObject(src Source, m map[string]any) error {
 	if apiVersion == "" || kind == "" {
 		return &SyntaxError{Source: src, Err: errors.New(`object has no "apiVersion" or no "kind"`)}
 	}
-	if strings.HasSuffix(kind, "List") {
-		if items, ok := m["items"].([]any); ok && src.Item < 0 {
+	if manifests.IsList(kind, src.Item) {
+		if items, ok := m["items"].([]any); ok {
 			return d.decodeList(src, items)
 		}
 	}
