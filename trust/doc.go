@@ -1,0 +1,36 @@
+// Package trust compiles the trust roots of a sigstoreSigned requirement
+// (public keys, Rekor keys, a Fulcio CA, a BYOPKI CA) once, and
+// authenticates cosign signatures against them exactly as the containers
+// image library (go.podman.io/image/v5/signature) does at pull time.
+//
+// Rules:
+//   - Compile reads every key and CA file named by the requirement and parses
+//     every PEM once. Rekor keys must be ECDSA. A requirement with more than
+//     one of keys, Fulcio and PKI, Fulcio without Rekor, or PKI with Rekor
+//     does not compile. A compile error means the requirement cannot be
+//     evaluated; it is never turned into an allow.
+//   - A compiled Sigstore is immutable and safe for concurrent use. It keeps
+//     one internal memo: intermediate CA certificates that a full chain
+//     verification already tied to a trusted root, so that later leaves
+//     issued by the same intermediate verify only their own signature. The
+//     memo is used only where it is provably equivalent to a full
+//     verification, and every failure is re-checked by a full verification,
+//     so it changes costs, never verdicts or messages.
+//   - Authenticate checks one signature layer in the library's order: the
+//     signature annotation must exist; with Rekor keys, the SET (RFC 8785
+//     canonical JSON of its Payload, SHA-256, ECDSA under any Rekor key) must
+//     record a hashedrekord 0.0.1 entry with this key or certificate (DER),
+//     this signature and this payload's SHA-256 — with public keys, the first
+//     configured key the SET names becomes the only candidate; Fulcio leaves
+//     are verified with their chain annotation (minus its last certificate)
+//     at the SET's integratedTime for code signing, then the OIDC issuer
+//     (extension 1.3.6.1.4.1.57264.1.1 raw and/or .1.8 ASN.1, equal when both
+//     are present) and the subject email; PKI leaves are verified at the time
+//     given by the caller, then the subject email and/or hostname; finally the
+//     payload signature (SHA-256; ECDSA, RSA PKCS#1 v1.5 or ed25519 by key
+//     type). There is no SCT check, as in the library.
+//   - Authenticate never looks inside the payload: the caller parses it only
+//     after the signature verified.
+//   - A rejection is a *Failure: a Check, a Reason for programs, expected and
+//     actual values, and the library's own message.
+package trust

@@ -1,0 +1,99 @@
+package trust
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	sigsig "github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/sigpolicy/sigpolicy/policy/node"
+)
+
+// pkiRoot is a compiled "pki" (bring your own PKI) trust root.
+type pkiRoot struct {
+	roots         *x509.CertPool
+	intermediates *x509.CertPool // trusted intermediates; nil if none configured
+	// intermediateCerts are the certificates of intermediates.
+	intermediateCerts []*x509.Certificate
+	anchors           *anchors
+	email             string
+	hostname          string
+}
+
+func compilePKI(p *node.PKIRoot) (*pkiRoot, error) {
+	rootPEMs, err := loadSources(`Internal inconsistency: both "caRootsPath" and "caRootsData" specified`, p.CARootsPath, nil, p.CARootsData, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(rootPEMs) != 1 {
+		return nil, errors.New(`Internal inconsistency: PKI specified with not exactly one of "caRootsPath" nor "caRootsData"`)
+	}
+	res := &pkiRoot{roots: x509.NewCertPool(), email: p.SubjectEmail, hostname: p.SubjectHostname, anchors: &anchors{}}
+	if !res.roots.AppendCertsFromPEM(rootPEMs[0]) {
+		return nil, errors.New("error loading PKI CA Roots certificates")
+	}
+	intermediatePEMs, err := loadSources(`Internal inconsistency: both "caIntermediatesPath" and "caIntermediatesData" specified`,
+		p.CAIntermediatesPath, nil, p.CAIntermediatesData, nil)
+	if err != nil {
+		return nil, err
+	}
+	if intermediatePEMs != nil {
+		certs, err := cryptoutils.UnmarshalCertificatesFromPEM(intermediatePEMs[0])
+		if err != nil {
+			return nil, fmt.Errorf("loading trusted intermediate certificates: %v", err)
+		}
+		res.intermediates = x509.NewCertPool()
+		for _, c := range certs {
+			res.intermediates.AddCert(c)
+		}
+		res.intermediateCerts = certs
+	}
+	if res.email == "" && res.hostname == "" {
+		return nil, errors.New("Internal inconsistency: PKI use set up without subject email or subject hostname")
+	}
+	return res, nil
+}
+
+// verify checks a leaf (and optional chain) against the PKI roots at now for
+// code signing, then the subject email and/or hostname. It returns a
+// verifier for the leaf's key and the earliest NotAfter of the verified chain.
+func (p *pkiRoot) verify(now time.Time, untrustedLeafPEM, untrustedChainPEM []byte, steps *[]Step) (sigsig.Verifier, time.Time, *Failure) {
+	candidates, err := p.anchors.chainCandidates(untrustedChainPEM)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	leaf, err := parseLeaf(untrustedLeafPEM)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	expected := "chains to the PKI roots for code signing at " + now.UTC().Format(time.RFC3339)
+	chain, err := p.anchors.verify(leaf, candidates, p.intermediates, p.intermediateCerts, p.roots, now, expected)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	notAfter := earliestNotAfter(chain)
+	*steps = append(*steps, Step{Name: string(CheckCertificate), Passed: true, Expected: expected, Got: describeCert(leaf)})
+
+	if p.email != "" {
+		if err := matchEmail(leaf, p.email); err != nil {
+			return nil, time.Time{}, err
+		}
+		*steps = append(*steps, Step{Name: string(CheckSubjectEmail), Passed: true, Expected: p.email, Got: fmt.Sprintf("%q", leaf.EmailAddresses)})
+	}
+	if p.hostname != "" {
+		if err := leaf.VerifyHostname(p.hostname); err != nil {
+			return nil, time.Time{}, fail(CheckSubjectHostname, ReasonHostnameMismatch, p.hostname, strings.Join(leaf.DNSNames, ", "),
+				fmt.Sprintf("Unexpected subject hostname: %v", err))
+		}
+		*steps = append(*steps, Step{Name: string(CheckSubjectHostname), Passed: true, Expected: p.hostname, Got: strings.Join(leaf.DNSNames, ", ")})
+	}
+	v, f := certificateVerifier(leaf.PublicKey)
+	if f != nil {
+		return nil, time.Time{}, f
+	}
+	return v, notAfter, nil
+}

@@ -1,0 +1,161 @@
+package trust
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"time"
+
+	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
+)
+
+// loggedEntry is the content of a Rekor SET whose signature verified under a
+// trusted Rekor key: what the log recorded for one signature.
+type loggedEntry struct {
+	integratedTime time.Time
+	logIndex       int64
+	keyOrCertDER   []byte // the PEM payload of signature.publicKey.content
+	spec           *hashedRekordV001
+}
+
+const setExpected = "SET signed by a trusted Rekor key, recording this signature"
+
+func setFailure(reason Reason, msg string) *Failure {
+	return fail(CheckRekorSET, reason, setExpected, "", msg)
+}
+
+// verifySET parses the SET annotation, verifies its signature (RFC 8785
+// canonical JSON of Payload, SHA-256, ECDSA) under any Rekor key, and decodes
+// the hashedrekord 0.0.1 entry it carries. Nothing is trusted before the
+// signature verified, except what parsing needs.
+func (s *Sigstore) verifySET(untrusted []byte) (*loggedEntry, *Failure) {
+	set, ok := parseSETLayout(untrusted)
+	if !ok {
+		if err := json.Unmarshal(untrusted, &set); err != nil {
+			return nil, setFailure(ReasonBadSET, err.Error())
+		}
+	}
+	canonical, err := jsoncanonicalizer.Transform(set.payload)
+	if err != nil {
+		return nil, setFailure(ReasonBadSET, fmt.Sprintf("canonicalizing Rekor SET JSON: %v", err))
+	}
+	hash := sha256.Sum256(canonical)
+	verified := false
+	for _, k := range s.rekorKeys {
+		if ecdsa.VerifyASN1(k, hash[:], set.signedEntryTimestamp) {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		return nil, setFailure(ReasonBadSET, "cryptographic signature verification of Rekor SET failed")
+	}
+
+	// Decode the canonical form that was verified, not the bytes as delivered.
+	payload, ok := parseSETPayloadLayout(canonical)
+	if !ok {
+		if err := json.Unmarshal(canonical, &payload); err != nil {
+			return nil, setFailure(ReasonBadSET, fmt.Sprintf("parsing Rekor SET payload: %v", err.Error()))
+		}
+	}
+	var entry hashedRekord
+	if err := json.Unmarshal(payload.body, &entry); err != nil {
+		return nil, setFailure(ReasonBadSET, fmt.Sprintf("decoding the body of a Rekor SET payload: %v", err))
+	}
+	if entry.APIVersion == nil {
+		return nil, setFailure(ReasonBadSET, "missing Rekor SET Payload API version")
+	}
+	if *entry.APIVersion != hashedRekordV001Version {
+		return nil, setFailure(ReasonBadSET, fmt.Sprintf("unsupported Rekor SET Payload hashedrekord version %q", *entry.APIVersion))
+	}
+	var spec hashedRekordV001
+	if err := json.Unmarshal(entry.Spec, &spec); err != nil {
+		return nil, setFailure(ReasonBadSET, fmt.Sprintf("decoding hashedrekod spec: %v", err))
+	}
+	if spec.Signature == nil {
+		return nil, setFailure(ReasonBadSET, `Missing "signature" field in hashedrekord`)
+	}
+	if spec.Signature.PublicKey == nil {
+		return nil, setFailure(ReasonBadSET, `Missing "signature.publicKey" field in hashedrekord`)
+	}
+	block, rest := pem.Decode(spec.Signature.PublicKey.Content)
+	if block == nil {
+		return nil, setFailure(ReasonBadSET, "publicKey in Rekor SET is not in PEM format")
+	}
+	if len(rest) != 0 {
+		return nil, setFailure(ReasonBadSET, "publicKey in Rekor SET has trailing data")
+	}
+	return &loggedEntry{
+		integratedTime: time.Unix(payload.integratedTime, 0),
+		logIndex:       payload.logIndex,
+		keyOrCertDER:   block.Bytes,
+		spec:           &spec,
+	}, nil
+}
+
+// matchCertificatePEM checks that the entry records this certificate.
+func (e *loggedEntry) matchCertificatePEM(untrustedPEM []byte) *Failure {
+	block, rest := pem.Decode(untrustedPEM)
+	if block == nil {
+		return setFailure(ReasonBadSET, "public key or cert to be matched against publicKey in Rekor SET is not in PEM format")
+	}
+	if len(rest) != 0 {
+		return setFailure(ReasonBadSET, "public key or cert to be matched against publicKey in Rekor SET has trailing data")
+	}
+	return e.matchKeyDER(block.Bytes)
+}
+
+// matchKeyDER checks that the entry records this key (or certificate) DER;
+// like the library, the PEM type and headers are not compared.
+func (e *loggedEntry) matchKeyDER(der []byte) *Failure {
+	if !bytes.Equal(e.keyOrCertDER, der) {
+		return setFailure(ReasonUntrustedKey, "publicKey in Rekor SET does not match")
+	}
+	return nil
+}
+
+// matchSignature checks that the entry records this signature over this
+// payload (by its SHA-256 hash).
+func (e *loggedEntry) matchSignature(untrustedBase64Signature string, untrustedPayload []byte) *Failure {
+	sig, err := base64.StdEncoding.DecodeString(untrustedBase64Signature)
+	if err != nil {
+		return setFailure(ReasonBadSET, fmt.Sprintf("decoding signature base64: %v", err))
+	}
+	if !bytes.Equal(e.spec.Signature.Content, sig) {
+		return setFailure(ReasonBadSET, fmt.Sprintf("signature in Rekor SET does not match: %#v vs. %#v",
+			string(e.spec.Signature.Content), string(sig)))
+	}
+	data := e.spec.Data
+	switch {
+	case data == nil:
+		return setFailure(ReasonBadSET, `Missing "data" field in hashedrekord`)
+	case data.Hash == nil:
+		return setFailure(ReasonBadSET, `Missing "data.hash" field in hashedrekord`)
+	case data.Hash.Algorithm == nil:
+		return setFailure(ReasonBadSET, `Missing "data.hash.algorithm" field in hashedrekord`)
+	case *data.Hash.Algorithm != hashedRekordSHA256:
+		return setFailure(ReasonBadSET, fmt.Sprintf(`Unexpected "data.hash.algorithm" value %#v`, *data.Hash.Algorithm))
+	case data.Hash.Value == nil:
+		return setFailure(ReasonBadSET, `Missing "data.hash.value" field in hashedrekord`)
+	}
+	logged, err := hex.DecodeString(*data.Hash.Value)
+	if err != nil {
+		return setFailure(ReasonBadSET, fmt.Sprintf(`Invalid "data.hash.value" field in hashedrekord: %v`, err))
+	}
+	actual := sha256.Sum256(untrustedPayload)
+	if !bytes.Equal(logged, actual[:]) {
+		return fail(CheckRekorSET, ReasonBadSET, hex.EncodeToString(actual[:]), hex.EncodeToString(logged),
+			"payload in Rekor SET does not match")
+	}
+	return nil
+}
+
+func (e *loggedEntry) step() Step {
+	return Step{Name: string(CheckRekorSET), Passed: true, Expected: setExpected,
+		Got: fmt.Sprintf("log index %d, integrated at %s", e.logIndex, e.integratedTime.UTC().Format(time.RFC3339))}
+}
