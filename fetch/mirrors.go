@@ -68,3 +68,14 @@ func (c *Client) checkBlocked(host string) error {
 	}
 	return nil
 }
+
+// OriginOnly reports whether ref is read from its own repository alone: no
+// registries.conf entry gives it mirrors, rewrites or blocks it. The image's
+// physical reference is then ref itself, known without a request.
+func (c *Client) OriginOnly(ref reference.Named) bool {
+	if c.sys == nil {
+		return true
+	}
+	reg, err := sysregistriesv2.FindRegistry(c.sys, ref.Name())
+	return err == nil && reg == nil
+}

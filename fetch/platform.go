@@ -36,3 +36,7 @@ func (p platform) String() string {
 	}
 	return p.os + "/" + p.arch + "/" + p.variant
 }
+
+// Platform is the platform the client picks from manifest lists, as
+// "os/arch[/variant]".
+func (c *Client) Platform() string { return c.platform.String() }

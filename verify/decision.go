@@ -1,0 +1,87 @@
+package verify
+
+import (
+	"time"
+
+	"github.com/sigpolicy/sigpolicy/fetch"
+)
+
+// DecisionMediaType names the JSON form of a Decision; it changes only when
+// the schema (docs/verify-json.md) changes incompatibly.
+const DecisionMediaType = "application/vnd.sigpolicy.decision.v1+json"
+
+// Outcome separates a policy verdict from a failure to reach one.
+type Outcome string
+
+const (
+	// OutcomeAllowed: every requirement allowed the image.
+	OutcomeAllowed Outcome = "allowed"
+	// OutcomeDenied: a requirement rejected the image (reject, missing or
+	// invalid signatures, or registry answers that cannot be trusted).
+	OutcomeDenied Outcome = "denied"
+	// OutcomeUndecided: the decision needs something that could not be had:
+	// the registry was unreachable, timed out or refused authentication, or
+	// the requirement is one sigpolicy does not evaluate (signedBy).
+	OutcomeUndecided Outcome = "undecided"
+	// OutcomeInvalidConfig: the matching requirement could not be compiled
+	// (unreadable key file, malformed PEM, non-ECDSA Rekor key, …).
+	OutcomeInvalidConfig Outcome = "invalid-configuration"
+)
+
+// Decision is the verdict on one image with its explanation. Allowed is
+// true only when Outcome is OutcomeAllowed.
+type Decision struct {
+	MediaType string `json:"mediaType"`
+	// Image is the reference as given; Reference is its normalised form
+	// (docker.io/library/busybox:latest).
+	Image     string `json:"image"`
+	Reference string `json:"reference"`
+	// Digest is the manifest digest the signatures were checked against (the
+	// platform instance of a manifest list); empty when no requirement
+	// needed the registry.
+	Digest     string  `json:"digest,omitempty"`
+	ListDigest string  `json:"listDigest,omitempty"`
+	Allowed    bool    `json:"allowed"`
+	Outcome    Outcome `json:"outcome"`
+	// Reason is the first denial's reason, in the library's words where it
+	// has them; empty when allowed.
+	Reason string `json:"reason,omitempty"`
+
+	PolicyFile string `json:"policyFile"`
+	Transport  string `json:"transport"`
+	Scope      string `json:"scope"`
+	ScopeKind  string `json:"scopeKind"`
+
+	// Attachments says where cosign signatures were looked for.
+	Attachments *Attachments `json:"attachments,omitempty"`
+	// Requirements holds one entry per evaluated requirement, in policy
+	// order; evaluation stops at the first denial, as in the library.
+	Requirements []RequirementResult `json:"requirements"`
+	// NotEvaluated counts requirements after the first denial.
+	NotEvaluated int `json:"notEvaluated,omitempty"`
+	// Cached is true when the signature verdict came from the cache.
+	Cached bool `json:"cached,omitempty"`
+
+	Requests []fetch.Request `json:"requests,omitempty"`
+	Timings  Timings         `json:"timings"`
+}
+
+// Attachments records the cosign attachment lookup.
+type Attachments struct {
+	// Repository is the repository that served the image (a mirror or the
+	// origin), where the signature tag is read.
+	Repository string `json:"repository"`
+	Tag        string `json:"tag,omitempty"`
+	// Enabled is use-sigstore-attachments as registries.d resolves it for
+	// Repository; when false no signatures are read, as in the library.
+	Enabled bool `json:"enabled"`
+	Count   int  `json:"count"`
+}
+
+// Timings are the durations of the decision's stages.
+type Timings struct {
+	Resolve    time.Duration `json:"resolveNs,omitempty"`
+	Signatures time.Duration `json:"signaturesNs,omitempty"`
+	Verify     time.Duration `json:"verifyNs,omitempty"`
+	Total      time.Duration `json:"totalNs"`
+}

@@ -1,0 +1,377 @@
+package verify
+
+import (
+	"strconv"
+
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/opencontainers/go-digest"
+	"strings"
+	"time"
+
+	"github.com/sigpolicy/sigpolicy/fetch"
+	"github.com/sigpolicy/sigpolicy/policy/node"
+	"go.podman.io/image/v5/docker/reference"
+)
+
+// Engine decides image pulls for one compiled policy. Build it with New; it
+// is immutable and safe for concurrent use.
+type Engine struct {
+	policy     *node.Policy
+	policyFile string
+	registries *node.Registries
+	fetcher    *fetch.Client
+	cache      Cache
+	now        func() time.Time
+
+	// verifiers holds every sigstoreSigned requirement of the policy,
+	// compiled once; identical requirements share one verifier.
+	verifiers  map[*node.SigstoreRequirement]compiled
+	configErrs []error
+	refs       *refCache
+}
+
+type compiled struct {
+	verifier *SigstoreVerifier
+	err      error
+	// fingerprint is a hash of the requirement's configuration, for cache keys.
+	fingerprint string
+}
+
+// ErrInvalidReference is returned by Verify for an image reference that
+// cannot be parsed; nothing was evaluated.
+var ErrInvalidReference = errors.New("invalid image reference")
+
+// New compiles policy into an Engine. A requirement that cannot be compiled
+// (an unreadable key file, say) does not fail New: images in its scope get
+// OutcomeInvalidConfig, as the library fails only those images; ConfigErrors
+// lists such requirements.
+func New(policy *node.Policy, opts ...Option) (*Engine, error) {
+	if policy == nil {
+		return nil, errors.New("policy is nil")
+	}
+	o := options{policyFile: "policy.json", registries: &node.Registries{}, now: time.Now}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if o.fetcher == nil {
+		c, err := fetch.New()
+		if err != nil {
+			return nil, err
+		}
+		o.fetcher = c
+	}
+	e := &Engine{
+		policy:     policy,
+		policyFile: o.policyFile,
+		registries: o.registries,
+		fetcher:    o.fetcher,
+		cache:      o.cache,
+		now:        o.now,
+		verifiers:  make(map[*node.SigstoreRequirement]compiled),
+		refs:       newRefCache(4096),
+	}
+	shared := make(map[string]compiled)
+	e.compileList("default", policy.Default, shared)
+	for transport, scopes := range policy.Transports {
+		for scope, reqs := range scopes {
+			e.compileList(fmt.Sprintf("transport %q scope %q", transport, scope), reqs, shared)
+		}
+	}
+	return e, nil
+}
+
+func (e *Engine) compileList(where string, reqs node.Requirements, shared map[string]compiled) {
+	for i := range reqs {
+		req := reqs[i].Sigstore
+		if req == nil {
+			continue
+		}
+		// Plain data: Marshal cannot fail.
+		config, _ := json.Marshal(req)
+		c, ok := shared[string(config)]
+		if !ok {
+			v, err := NewSigstoreVerifier(req)
+			c = compiled{verifier: v, err: err, fingerprint: newCacheKey(string(config)).String()}
+			if err != nil {
+				e.configErrs = append(e.configErrs, fmt.Errorf("%s, requirement %d: %w", where, i, err))
+			}
+			shared[string(config)] = c
+		}
+		e.verifiers[req] = c
+	}
+}
+
+// fingerprint identifies a requirement list for cache keys.
+func (e *Engine) fingerprint(reqs node.Requirements) string {
+	var b strings.Builder
+	for i := range reqs {
+		b.WriteString(string(reqs[i].Type))
+		if reqs[i].Sigstore != nil {
+			b.WriteByte(':')
+			b.WriteString(e.verifiers[reqs[i].Sigstore].fingerprint)
+		}
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// ConfigErrors lists the requirements that could not be compiled.
+func (e *Engine) ConfigErrors() []error { return e.configErrs }
+
+// PolicyFile is the name the Engine gives its policy in decisions.
+func (e *Engine) PolicyFile() string { return e.policyFile }
+
+// ParseImage normalises an image reference the way CRI-O does before a
+// pull: an optional "docker://" prefix is dropped, short names are
+// qualified (docker.io/library/…), and a reference without tag or digest
+// gets ":latest".
+func ParseImage(image string) (reference.Named, error) {
+	s := strings.TrimPrefix(image, "docker://")
+	ref, err := reference.ParseNormalizedNamed(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %v", ErrInvalidReference, image, err)
+	}
+	return reference.TagNameOnly(ref), nil
+}
+
+// Verify decides whether image may be pulled. The error is non-nil only when
+// nothing could be evaluated (ErrInvalidReference); every other failure is a
+// Decision that does not allow the image.
+func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
+	start := time.Now()
+	ref, err := e.refs.parse(image)
+	if err != nil {
+		return nil, err
+	}
+	res := e.policy.Resolve("docker", ref)
+	d := &Decision{
+		MediaType:  DecisionMediaType,
+		Image:      image,
+		Reference:  ref.String(),
+		PolicyFile: e.policyFile,
+		Transport:  res.Transport,
+		Scope:      res.Scope,
+		ScopeKind:  string(res.Kind),
+		Outcome:    OutcomeAllowed,
+	}
+	trace := &fetch.Trace{}
+	ev := evaluation{engine: e, ctx: fetch.WithTrace(ctx, trace), ref: ref, decision: d}
+	for i := range res.Requirements {
+		r, outcome := ev.requirement(&res.Requirements[i], res.Requirements)
+		d.Requirements = append(d.Requirements, r)
+		if outcome != OutcomeAllowed {
+			d.Outcome = outcome
+			d.Reason = r.Reason
+			d.NotEvaluated = len(res.Requirements) - i - 1
+			break
+		}
+	}
+	if len(res.Requirements) == 0 { // a parsed policy never has one; fail closed anyway
+		d.Outcome = OutcomeDenied
+		d.Reason = "List of verification policy requirements must not be empty"
+	}
+	d.Allowed = d.Outcome == OutcomeAllowed
+	if d.Allowed && ev.cacheKey != nil && !d.Cached && e.cache != nil {
+		e.cache.Put(*ev.cacheKey, CacheEntry{Requirements: d.Requirements, Expires: expiry(d.Requirements),
+			Digest: d.Digest, ListDigest: d.ListDigest})
+	}
+	d.Requests = trace.Requests()
+	for _, s := range trace.Stages() {
+		switch s.Name {
+		case "resolve":
+			d.Timings.Resolve += s.Duration
+		case "signatures":
+			d.Timings.Signatures += s.Duration
+		}
+	}
+	d.Timings.Verify = ev.verifyTime
+	d.Timings.Total = time.Since(start)
+	return d, nil
+}
+
+// evaluation is the state of one Verify call: the image and its signatures
+// are fetched at most once, when the first sigstoreSigned requirement needs
+// them.
+type evaluation struct {
+	engine   *Engine
+	ctx      context.Context
+	ref      reference.Named
+	decision *Decision
+
+	loaded     bool
+	image      *fetch.Image
+	sigs       []UntrustedSignature
+	loadErr    error
+	cacheKey   *CacheKey
+	cached     []RequirementResult
+	verifyTime time.Duration
+}
+
+func (ev *evaluation) requirement(req *node.Requirement, all node.Requirements) (RequirementResult, Outcome) {
+	imageName := "docker://" + ev.ref.String()
+	switch req.Type {
+	case node.InsecureAcceptAnything:
+		return RequirementResult{Type: string(req.Type), Allowed: true, Code: ReasonAccepted}, OutcomeAllowed
+	case node.Reject:
+		return RequirementResult{Type: string(req.Type), Code: ReasonPolicyReject,
+			Reason: fmt.Sprintf("Running image %s is rejected by policy.", imageName)}, OutcomeDenied
+	case node.SignedBaseLayer:
+		return RequirementResult{Type: string(req.Type), Code: ReasonUnsupported,
+			Reason: "signedBaseLayer not implemented yet!"}, OutcomeDenied
+	case node.SignedBy:
+		return RequirementResult{Type: string(req.Type), Code: ReasonUnsupported,
+			Reason: "sigpolicy does not evaluate signedBy (GPG simple signing) requirements"}, OutcomeUndecided
+	case node.SigstoreSigned:
+		return ev.sigstore(req, all)
+	}
+	return RequirementResult{Type: string(req.Type), Code: ReasonInvalidConfig,
+		Reason: fmt.Sprintf("unknown requirement type %q", req.Type)}, OutcomeInvalidConfig
+}
+
+func (ev *evaluation) sigstore(req *node.Requirement, all node.Requirements) (RequirementResult, Outcome) {
+	e := ev.engine
+	result := RequirementResult{Type: string(req.Type)}
+	c := e.verifiers[req.Sigstore]
+	if c.verifier == nil {
+		result.Code = ReasonInvalidConfig
+		result.Reason = fmt.Sprintf("requirement cannot be used: %v", c.err)
+		return result, OutcomeInvalidConfig
+	}
+	ev.load(all)
+	if ev.loadErr != nil {
+		result.Reason = ev.loadErr.Error()
+		if fetch.IsUndecided(ev.loadErr) {
+			result.Code = ReasonRegistryUnavailable
+			return result, OutcomeUndecided
+		}
+		result.Code = ReasonRegistryAnswer
+		return result, OutcomeDenied
+	}
+	if i := indexOf(all, req); i >= 0 && i < len(ev.cached) {
+		return ev.cached[i], OutcomeAllowed
+	}
+	t := time.Now()
+	result = c.verifier.EvaluateAt(e.now(), ev.ref, ev.image.Digest, ev.sigs)
+	ev.verifyTime += time.Since(t)
+	if !result.Allowed {
+		return result, OutcomeDenied
+	}
+	return result, OutcomeAllowed
+}
+
+func indexOf(all node.Requirements, req *node.Requirement) int {
+	for i := range all {
+		if &all[i] == req {
+			return i
+		}
+	}
+	return -1
+}
+
+// load resolves the image and reads its signatures once per evaluation,
+// consulting the cache between the two: a tag is always re-resolved, but a
+// cached verdict for the digest spares the signature fetch.
+func (ev *evaluation) load(all node.Requirements) {
+	if ev.loaded {
+		return
+	}
+	ev.loaded = true
+	e := ev.engine
+	if e.cache != nil && ev.cachedBeforeResolve(all) {
+		return
+	}
+	img, err := e.fetcher.Resolve(ev.ctx, ev.ref)
+	if err != nil {
+		ev.loadErr = err
+		return
+	}
+	ev.image = img
+	ev.decision.Digest = img.Digest.String()
+	if img.ListDigest != "" {
+		ev.decision.ListDigest = img.ListDigest.String()
+	}
+	repo := img.Physical
+	att := &Attachments{Repository: repo.Name(), Enabled: e.registries.UseSigstoreAttachments(repo)}
+	ev.decision.Attachments = att
+
+	if e.cache != nil {
+		key := ev.key(all, img.Digest, repo, att.Enabled)
+		ev.cacheKey = &key
+		if entry, ok := e.cache.Get(key, e.now()); ok {
+			ev.useCached(entry)
+			return
+		}
+	}
+	if !att.Enabled {
+		return
+	}
+	att.Tag = strings.Replace(img.Digest.String(), ":", "-", 1) + ".sig"
+	sigs, err := e.fetcher.Signatures(ev.ctx, img)
+	if err != nil {
+		ev.loadErr = err
+		return
+	}
+	att.Count = len(sigs)
+	ev.sigs = make([]UntrustedSignature, len(sigs))
+	for i, s := range sigs {
+		ev.sigs[i] = UntrustedSignature{MediaType: s.MediaType, Payload: s.Payload, Annotations: s.Annotations, LayerDigest: s.LayerDigest}
+	}
+}
+
+// cachedBeforeResolve answers a digest reference from the cache without any
+// request: its manifest cannot change, and when no mirror applies the
+// repository that would serve it is the reference's own.
+func (ev *evaluation) cachedBeforeResolve(all node.Requirements) bool {
+	e := ev.engine
+	d, ok := ev.ref.(reference.Digested)
+	if !ok || !e.fetcher.OriginOnly(ev.ref) {
+		return false
+	}
+	enabled := e.registries.UseSigstoreAttachments(ev.ref)
+	key := ev.key(all, d.Digest(), ev.ref, enabled)
+	entry, ok := e.cache.Get(key, e.now())
+	if !ok {
+		return false
+	}
+	ev.decision.Attachments = &Attachments{Repository: ev.ref.Name(), Enabled: enabled}
+	ev.decision.Digest, ev.decision.ListDigest = entry.Digest, entry.ListDigest
+	ev.useCached(entry)
+	return true
+}
+
+// key identifies this evaluation's verdict. A digest reference is keyed by
+// the requested digest and the platform (so that a manifest list's verdict
+// can be found before resolving it); a tag by the digest it resolved to.
+func (ev *evaluation) key(all node.Requirements, resolved digest.Digest, physical reference.Named, enabled bool) CacheKey {
+	e := ev.engine
+	manifest := resolved.String()
+	if d, ok := ev.ref.(reference.Digested); ok {
+		manifest = d.Digest().String() + " " + e.fetcher.Platform()
+	}
+	return newCacheKey(manifest, e.fingerprint(all), ev.decision.Reference, physical.Name(), strconv.FormatBool(enabled))
+}
+
+// useCached takes the requirement results of an allowed verdict: one per
+// requirement, in policy order.
+func (ev *evaluation) useCached(entry CacheEntry) {
+	ev.decision.Cached = true
+	ev.cached = entry.Requirements
+}
+
+// expiry is when an allowed verdict stops being reusable: the earliest
+// validity end of the accepted PKI chains (verified at the current time), or
+// never for keys and Fulcio (verified at a fixed time).
+func expiry(reqs []RequirementResult) time.Time {
+	var end time.Time
+	for _, r := range reqs {
+		if !r.ValidUntil.IsZero() && (end.IsZero() || r.ValidUntil.Before(end)) {
+			end = r.ValidUntil
+		}
+	}
+	return end
+}

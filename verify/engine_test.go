@@ -1,0 +1,278 @@
+package verify_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sigpolicy/sigpolicy/fixtures"
+	"github.com/sigpolicy/sigpolicy/policy/node"
+	"github.com/sigpolicy/sigpolicy/verify"
+)
+
+// fixtureServer starts one embedded fixture registry with a few scenarios
+// for every test of this file.
+var fixtureServer = sync.OnceValues(func() (*fixtures.Server, error) {
+	return fixtures.Serve(context.Background(), fixtures.Options{
+		Scenarios: []string{"key-tagged", "key-unknown", "pki-intermediates-in-policy"},
+	})
+})
+
+// fixtureEngine builds an Engine from the catalogue policy of scenario
+// under matchPolicy, and returns the entry's tagged reference.
+func fixtureEngine(t *testing.T, scenario string, matchPolicy string, opts ...verify.Option) (*verify.Engine, string) {
+	t.Helper()
+	srv, err := fixtureServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := srv.Catalogue()
+	dir := t.TempDir()
+	if err := cat.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range cat.Entries {
+		if e.Scenario != scenario || strings.Contains(e.Reference, "@") {
+			continue
+		}
+		for _, x := range e.Expect {
+			if string(x.MatchPolicy) != matchPolicy {
+				continue
+			}
+			engine, err := verify.Load(verify.Source{Resources: []string{filepath.Join(dir, x.Policy)}}, nil, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return engine, e.Reference
+		}
+	}
+	t.Fatalf("no tagged entry for scenario %s under %s", scenario, matchPolicy)
+	return nil, ""
+}
+
+func TestCacheReusesAllowedVerdicts(t *testing.T) {
+	cache := verify.NewMemoryCache(0)
+	engine, ref := fixtureEngine(t, "key-tagged", "MatchRepository", verify.WithCache(cache))
+	first, err := engine.Verify(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Allowed || first.Cached {
+		t.Fatalf("first decision: allowed=%v cached=%v (%s)", first.Allowed, first.Cached, first.Reason)
+	}
+	second, err := engine.Verify(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.Allowed || !second.Cached {
+		t.Fatalf("second decision: allowed=%v cached=%v", second.Allowed, second.Cached)
+	}
+	if second.Digest != first.Digest {
+		t.Errorf("digest changed: %s then %s", first.Digest, second.Digest)
+	}
+	// The tag is re-resolved, but no signature is fetched again.
+	var manifests, sigs int
+	for _, r := range second.Requests {
+		switch {
+		case strings.Contains(r.URL, ".sig"):
+			sigs++
+		case strings.Contains(r.URL, "/manifests/"):
+			manifests++
+		}
+	}
+	if manifests == 0 || sigs != 0 {
+		t.Errorf("cached decision made %d manifest and %d signature requests; want the tag resolved and no signature read", manifests, sigs)
+	}
+	if cache.Len() != 1 {
+		t.Errorf("cache holds %d entries, want 1", cache.Len())
+	}
+}
+
+func TestCacheSkipsDenials(t *testing.T) {
+	cache := verify.NewMemoryCache(0)
+	engine, ref := fixtureEngine(t, "key-unknown", "MatchRepository", verify.WithCache(cache))
+	for i := range 2 {
+		d, err := engine.Verify(t.Context(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Allowed || d.Cached {
+			t.Fatalf("decision %d: allowed=%v cached=%v, want a fresh denial", i, d.Allowed, d.Cached)
+		}
+	}
+	if cache.Len() != 0 {
+		t.Errorf("cache holds %d entries after denials", cache.Len())
+	}
+}
+
+func TestCachedPKIVerdictExpiresWithTheChain(t *testing.T) {
+	cache := verify.NewMemoryCache(0)
+	now := time.Now()
+	clock := func() time.Time { return now }
+	engine, ref := fixtureEngine(t, "pki-intermediates-in-policy", "MatchRepository", verify.WithCache(cache), verify.WithClock(clock))
+	d, err := engine.Verify(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed {
+		t.Fatalf("PKI image denied: %s", d.Reason)
+	}
+	until := d.Requirements[0].ValidUntil
+	if until.IsZero() {
+		t.Fatal("allowed PKI verdict has no validUntil")
+	}
+	if d, _ = engine.Verify(t.Context(), ref); !d.Cached {
+		t.Fatal("second PKI decision did not use the cache")
+	}
+	now = until.Add(time.Second)
+	d, err = engine.Verify(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Cached || d.Allowed {
+		t.Errorf("after the chain expired: cached=%v allowed=%v (%s); want a fresh denial", d.Cached, d.Allowed, d.Reason)
+	}
+}
+
+// policyEngine builds an Engine from a policy.json text, with no
+// registries.d and a fetcher that is never expected to be used unless the
+// test says so.
+func policyEngine(t *testing.T, policyJSON string, opts ...verify.Option) *verify.Engine {
+	t.Helper()
+	p, err := node.ParsePolicy([]byte(policyJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := verify.New(p, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestRequirementsWithoutSignatures(t *testing.T) {
+	missingKey := filepath.Join(t.TempDir(), "missing.pub")
+	e := policyEngine(t, `{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker":{
+		"example.com/rejected":[{"type":"reject"}],
+		"example.com/both":[{"type":"insecureAcceptAnything"},{"type":"reject"},{"type":"insecureAcceptAnything"}],
+		"example.com/gpg":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/nonexistent"}],
+		"example.com/base":[{"type":"signedBaseLayer","baseLayerIdentity":{"type":"matchRepository"}}],
+		"example.com/broken":[{"type":"sigstoreSigned","keyPath":"`+missingKey+`"}],
+		"127.0.0.1:1/closed":[{"type":"sigstoreSigned","keyData":"`+testKeyB64(t)+`","signedIdentity":{"type":"matchRepository"}}]
+	}}}`)
+	if len(e.ConfigErrors()) != 1 || !strings.Contains(e.ConfigErrors()[0].Error(), "missing.pub") {
+		t.Errorf("ConfigErrors = %v, want the missing key file", e.ConfigErrors())
+	}
+	tests := []struct {
+		desc, image  string
+		outcome      verify.Outcome
+		scopeKind    string
+		reason       string
+		notEvaluated int
+	}{
+		{"default accepts anything", "busybox", verify.OutcomeAllowed, "default", "", 0},
+		{"reject, library wording", "example.com/rejected:1", verify.OutcomeDenied, "repository",
+			"Running image docker://example.com/rejected:1 is rejected by policy.", 0},
+		{"first denial ends the list", "example.com/both@sha256:" + strings.Repeat("a", 64), verify.OutcomeDenied, "repository",
+			"is rejected by policy.", 1},
+		{"signedBy cannot be decided", "example.com/gpg:1", verify.OutcomeUndecided, "repository", "signedBy", 0},
+		{"signedBaseLayer as the library", "example.com/base:1", verify.OutcomeDenied, "repository", "signedBaseLayer not implemented yet!", 0},
+		{"uncompilable requirement", "example.com/broken:1", verify.OutcomeInvalidConfig, "repository", "missing.pub", 0},
+		{"unreachable registry", "127.0.0.1:1/closed:1", verify.OutcomeUndecided, "repository", "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			d, err := e.Verify(ctx, tc.image)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Outcome != tc.outcome || d.Allowed != (tc.outcome == verify.OutcomeAllowed) {
+				t.Errorf("outcome %s (allowed=%v), want %s; reason %q", d.Outcome, d.Allowed, tc.outcome, d.Reason)
+			}
+			if d.ScopeKind != tc.scopeKind {
+				t.Errorf("scope kind %s, want %s", d.ScopeKind, tc.scopeKind)
+			}
+			if !strings.Contains(d.Reason, tc.reason) {
+				t.Errorf("reason %q lacks %q", d.Reason, tc.reason)
+			}
+			if d.NotEvaluated != tc.notEvaluated {
+				t.Errorf("notEvaluated %d, want %d", d.NotEvaluated, tc.notEvaluated)
+			}
+		})
+	}
+}
+
+func TestInvalidReference(t *testing.T) {
+	e := policyEngine(t, `{"default":[{"type":"insecureAcceptAnything"}]}`)
+	for _, image := range []string{"", "UPPER/case", "example.com/x:tag:tag", "docker://"} {
+		if _, err := e.Verify(t.Context(), image); !errors.Is(err, verify.ErrInvalidReference) {
+			t.Errorf("Verify(%q) error %v, want ErrInvalidReference", image, err)
+		}
+	}
+}
+
+func TestAttachmentsDisabledMeansNoSignatures(t *testing.T) {
+	srv, err := fixtureServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := srv.Addr() + "/scenarios/key-tagged:v1"
+	// A policy requiring signatures, but no registries.d enabling attachments:
+	// the library then reads no signature at all.
+	e := policyEngine(t, `{"default":[{"type":"sigstoreSigned","keyData":"`+testKeyB64(t)+`"}]}`)
+	d, err := e.Verify(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed || d.Reason != "A signature was required, but no signature exists" {
+		t.Errorf("allowed=%v reason %q", d.Allowed, d.Reason)
+	}
+	if d.Attachments == nil || d.Attachments.Enabled {
+		t.Errorf("attachments %+v, want disabled", d.Attachments)
+	}
+	for _, r := range d.Requests {
+		if strings.Contains(r.URL, ".sig") {
+			t.Errorf("read %s although attachments are disabled", r.URL)
+		}
+	}
+}
+
+func TestVerifyAllKeepsOrder(t *testing.T) {
+	e := policyEngine(t, `{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker":{"example.com/no":[{"type":"reject"}]}}}`)
+	images := []string{"example.com/no:1", "busybox", "Bad Ref", "example.com/yes:2", "example.com/no:3"}
+	results := e.VerifyAll(t.Context(), images, verify.BatchOptions{Concurrency: 2})
+	want := []verify.Outcome{verify.OutcomeDenied, verify.OutcomeAllowed, "", verify.OutcomeAllowed, verify.OutcomeDenied}
+	for i, r := range results {
+		if r.Image != images[i] {
+			t.Errorf("result %d is for %q, want %q", i, r.Image, images[i])
+		}
+		if want[i] == "" {
+			if !errors.Is(r.Err, verify.ErrInvalidReference) {
+				t.Errorf("result %d: error %v, want ErrInvalidReference", i, r.Err)
+			}
+			continue
+		}
+		if r.Err != nil || r.Decision.Outcome != want[i] {
+			t.Errorf("result %d: %v %+v, want %s", i, r.Err, r.Decision, want[i])
+		}
+	}
+}
+
+// testKeyB64 is the base64 of a syntactically valid ECDSA public key PEM
+// (the containers-image conformance cosign.pub).
+func testKeyB64(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/containers-image/cosign.pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(data)
+}

@@ -1,0 +1,158 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+	"go.podman.io/image/v5/docker/reference"
+
+	"github.com/sigpolicy/sigpolicy/policy/node"
+	"github.com/sigpolicy/sigpolicy/trust"
+)
+
+// UntrustedSignature is one layer of a cosign signature attachment, exactly
+// as the registry served it.
+type UntrustedSignature struct {
+	MediaType   string
+	Payload     []byte
+	Annotations map[string]string
+	LayerDigest string
+}
+
+// SigstoreVerifier evaluates one sigstoreSigned requirement. It is compiled
+// once (keys, certificates and the signedIdentity parsed) and is immutable
+// and safe for concurrent use.
+type SigstoreVerifier struct {
+	trust    *trust.Sigstore
+	identity identityRule
+}
+
+// NewSigstoreVerifier compiles a sigstoreSigned requirement. An error means
+// the requirement cannot be evaluated at all (a key or CA file unreadable or
+// malformed, a non-ECDSA Rekor key, an invalid signedIdentity); it is a
+// configuration error, not a denial.
+func NewSigstoreVerifier(req *node.SigstoreRequirement) (*SigstoreVerifier, error) {
+	if req == nil {
+		return nil, errors.New("no sigstoreSigned requirement to compile")
+	}
+	t, err := trust.Compile(req)
+	if err != nil {
+		return nil, err
+	}
+	id, err := compileIdentity(req.SignedIdentity)
+	if err != nil {
+		return nil, err
+	}
+	return &SigstoreVerifier{trust: t, identity: id}, nil
+}
+
+// Evaluate is EvaluateAt with the current time.
+func (v *SigstoreVerifier) Evaluate(image reference.Named, manifestDigest digest.Digest, sigs []UntrustedSignature) RequirementResult {
+	return v.EvaluateAt(time.Now(), image, manifestDigest, sigs)
+}
+
+// EvaluateAt decides the requirement for image, whose pulled manifest has
+// manifestDigest, given its cosign signature layers in attachment order; now
+// is the time PKI chains are verified at. The first accepted signature
+// allows the image; layers that are not simple-signing payloads are skipped.
+// The result always explains itself; it is never an error: every failure is
+// a denial with the library's wording.
+func (v *SigstoreVerifier) EvaluateAt(now time.Time, image reference.Named, manifestDigest digest.Digest, sigs []UntrustedSignature) RequirementResult {
+	res := RequirementResult{Type: string(node.SigstoreSigned), Signatures: make([]SignatureResult, 0, len(sigs))}
+	var rejected []int // indices in res.Signatures
+	skipped := 0
+	for i, sig := range sigs {
+		if sig.MediaType != trust.SimpleSigningMediaType {
+			skipped++
+			res.Signatures = append(res.Signatures, SignatureResult{
+				Index: i, LayerDigest: sig.LayerDigest, Code: ReasonNotASignature,
+				Reason: fmt.Sprintf("not a sigstore signature: media type %q", sig.MediaType),
+				Checks: []Check{{Name: CheckMediaType, Expected: trust.SimpleSigningMediaType, Got: sig.MediaType}},
+			})
+			continue
+		}
+		sr, validUntil := v.evaluateSignature(now, image, manifestDigest, sig)
+		sr.Index = i
+		res.Signatures = append(res.Signatures, sr)
+		if sr.Accepted {
+			res.Allowed, res.Code, res.ValidUntil = true, ReasonAccepted, validUntil
+			return res
+		}
+		rejected = append(rejected, len(res.Signatures)-1)
+	}
+	switch len(rejected) {
+	case 0:
+		res.Code = ReasonNoSignatures
+		res.Reason = "A signature was required, but no signature exists"
+		if skipped > 0 {
+			// Every layer here is a sigstore attachment: the library's count
+			// of non-sigstore (simple signing) signatures is always 0.
+			res.Reason = fmt.Sprintf("A signature was required, but no signature exists (%d non-sigstore signatures, %d sigstore non-signature attachments)", 0, skipped)
+		}
+	case 1:
+		only := res.Signatures[rejected[0]]
+		res.Code, res.Reason = only.Code, only.Reason
+	default:
+		reasons := make([]string, len(rejected))
+		for i, r := range rejected {
+			reasons[i] = res.Signatures[r].Reason
+		}
+		res.Code = ReasonRejected
+		res.Reason = "None of the signatures were accepted, reasons: " + strings.Join(reasons, "; ")
+	}
+	return res
+}
+
+// evaluateSignature runs every check on one simple-signing layer, in the
+// library's order: trust (SET, certificate, signature), then the payload,
+// the manifest digest and the signed identity.
+func (v *SigstoreVerifier) evaluateSignature(now time.Time, image reference.Named, manifestDigest digest.Digest, sig UntrustedSignature) (SignatureResult, time.Time) {
+	sr := SignatureResult{LayerDigest: sig.LayerDigest}
+	auth, err := v.trust.Authenticate(sig.Payload, sig.Annotations, now)
+	sr.Checks = make([]Check, len(auth.Steps), len(auth.Steps)+3)
+	for i, s := range auth.Steps {
+		sr.Checks[i] = Check(s)
+	}
+	if err != nil {
+		var f *trust.Failure
+		if errors.As(err, &f) {
+			sr.Code = Reason(f.Reason)
+		} else {
+			sr.Code = ReasonInvalidSignature
+		}
+		sr.Reason = err.Error()
+		return sr, time.Time{}
+	}
+
+	claims, err := parsePayload(sig.Payload)
+	if err != nil {
+		return sr.reject(ReasonBadPayload, Check{Name: CheckPayload, Expected: "a " + cosignSignatureType, Got: err.Error()}, err.Error()), time.Time{}
+	}
+	sr.Checks = append(sr.Checks, Check{Name: CheckPayload, Passed: true, Expected: "a " + cosignSignatureType, Got: "well-formed"})
+
+	if claims.manifestDigest != manifestDigest {
+		return sr.reject(ReasonDigestMismatch,
+			Check{Name: CheckManifestDigest, Expected: manifestDigest.String(), Got: claims.manifestDigest.String()},
+			fmt.Sprintf("Signature for digest %s does not match", claims.manifestDigest)), time.Time{}
+	}
+	sr.Checks = append(sr.Checks, Check{Name: CheckManifestDigest, Passed: true, Expected: manifestDigest.String(), Got: claims.manifestDigest.String()})
+
+	idCheck := Check{Name: CheckIdentity, Expected: v.identity.expected(image), Got: claims.dockerReference}
+	if !v.identity.matches(image, claims.dockerReference) {
+		return sr.reject(ReasonIdentityMismatch, idCheck,
+			fmt.Sprintf("Signature for identity %q is not accepted", claims.dockerReference)), time.Time{}
+	}
+	idCheck.Passed = true
+	sr.Checks = append(sr.Checks, idCheck)
+	sr.Accepted, sr.Code = true, ReasonAccepted
+	return sr, auth.ValidUntil
+}
+
+func (sr SignatureResult) reject(code Reason, failed Check, reason string) SignatureResult {
+	sr.Checks = append(sr.Checks, failed)
+	sr.Code, sr.Reason = code, reason
+	return sr
+}
