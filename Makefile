@@ -21,13 +21,19 @@ lint:
 	$(GO) vet $(GOFLAGS_T) ./...
 
 demo: build
-	rm -rf rendered
-	./$(BIN) validate -f examples/
-	./$(BIN) render -f examples/ -o rendered
-	@for f in $$(find rendered -type f | sort); do echo "== $$f"; cat $$f; echo; done
+	BIN=$(BIN) ./scripts/demo.sh
 
 bench:
 	$(GO) test $(GOFLAGS_T) -run '^$$' -bench . -benchmem ./...
+
+# Fuzz every target for FUZZTIME (default 5s) each.
+fuzz:
+	./scripts/fuzz.sh
+
+# Fixture and verification tests against a real registry server (Debian's
+# docker-registry package) started on loopback.
+test-integration:
+	./scripts/test-integration.sh -p 1 ./fixtures/... ./verify/...
 
 clean:
 	rm -rf bin rendered

@@ -19,6 +19,12 @@ Exit codes: 0 success/allowed, 1 invalid or denied, 2 usage or input error,
 	}
 	root.AddCommand(
 		newVersionCmd(),
+		newFixturesCmd(),
+		newValidateCmd(),
+		newRenderCmd(),
+		newVerifyCmd(),
+		newLintCmd(),
+		newSimulateCmd(),
 	)
 	return root
 }

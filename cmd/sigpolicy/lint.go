@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newLintCmd() *cobra.Command {
+	var (
+		files  []string
+		output string
+	)
+	cmd := &cobra.Command{
+		Use:   "lint -f PATH...",
+		Short: "Report what the MCO and CRI-O will make of ClusterImagePolicy and ImagePolicy objects",
+		Long: `lint validates ClusterImagePolicy and ImagePolicy objects as validate does, then
+applies the Machine Config Operator's rules and reports what a platform engineer
+must know before applying them:
+
+  error    Invalid                        a validation error, as validate reports it
+  error    UnloadableTrustMaterial        key or certificate data the node cannot load
+                                          (every pull under the policy is denied)
+  error    RenderRefused                  the MCO would refuse to render the set
+                                          (cluster image configuration conflicts)
+  warning  TagDigestScopeOverridesClusterPolicy
+                                          an ImagePolicy tag or digest scope that the
+                                          MCO does not see as nested inside a
+                                          ClusterImagePolicy scope: it silently replaces
+                                          the cluster policy in that namespace
+  warning  ConflictingScopes              ImagePolicy scopes dropped for equalling or
+                                          nesting inside a ClusterImagePolicy scope, with
+                                          the status condition the MCO writes
+  info     ScopeRequiresAllPolicies       several policies on one scope: ANDed
+  info     ScopeShadowsBroaderScope       a scope nested inside another one of the same
+                                          policy file: the most specific wins, nothing
+                                          is merged
+  info     DefaultIdentityRejectsUntaggedSignatures
+                                          signedIdentity omitted: matchRepoDigestOrExact
+                                          denies pulls by tag of images signed by plain
+                                          "cosign sign" (identity without a tag)
+
+Output is one line per finding (-o text) or a JSON document (-o json):
+{"findings": [{"severity", "type", "object", "source", "namespace", "scope",
+"message"}], "summary": {"errors", "warnings", "info"}}.
+
+Exit codes: 0 no finding of severity warning or error, 1 at least one, 2 usage
+error or unreadable input.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "text" && output != "json" {
+				return usageErr(fmt.Errorf("--output must be text or json, not %q", output))
+			}
+			set, err := loadSet(cmd, files)
+			if err != nil {
+				return err
+			}
+			for _, n := range set.Notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
+			}
+			findings := lintSet(set)
+			sum := summarize(findings)
+			if output == "json" {
+				err = writeLintJSON(cmd.OutOrStdout(), findings, sum)
+			} else {
+				err = writeLintText(cmd.OutOrStdout(), findings, sum)
+			}
+			if err != nil {
+				return err
+			}
+			if sum.Errors+sum.Warnings > 0 {
+				return &exitError{code: exitRejected}
+			}
+			return nil
+		},
+	}
+	addFileFlag(cmd, &files)
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+type lintSummary struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Info     int `json:"info"`
+}
+
+func summarize(findings []lintFinding) lintSummary {
+	var s lintSummary
+	for _, f := range findings {
+		switch f.Severity {
+		case severityError:
+			s.Errors++
+		case severityWarning:
+			s.Warnings++
+		default:
+			s.Info++
+		}
+	}
+	return s
+}
+
+// writeLintText prints one line per finding — validation errors exactly as
+// validate prints them — and a summary line.
+func writeLintText(w io.Writer, findings []lintFinding, sum lintSummary) error {
+	for _, f := range findings {
+		if f.Type == lintInvalid {
+			fmt.Fprintln(w, "ERROR", f.Message)
+			continue
+		}
+		fmt.Fprintf(w, "%s %s: %s\n", strings.ToUpper(string(f.Severity)), f.Type, f.Message)
+	}
+	_, err := fmt.Fprintf(w, "%d error(s), %d warning(s), %d info\n", sum.Errors, sum.Warnings, sum.Info)
+	return err
+}
+
+func writeLintJSON(w io.Writer, findings []lintFinding, sum lintSummary) error {
+	if findings == nil {
+		findings = []lintFinding{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Findings []lintFinding `json:"findings"`
+		Summary  lintSummary   `json:"summary"`
+	}{findings, sum})
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sigpolicy/sigpolicy/fetch"
+	"github.com/sigpolicy/sigpolicy/simulate"
+)
+
+type simulateFlags struct {
+	files            []string
+	workloads        []string
+	defaultNamespace string
+	output           string
+	registriesConf   string
+	platform         string
+	timeout          time.Duration
+	authfile         string
+	insecure         []string
+	concurrency      int
+}
+
+func newSimulateCmd() *cobra.Command {
+	var f simulateFlags
+	cmd := &cobra.Command{
+		Use:   "simulate -f PATH... --workload PATH...",
+		Short: "Decide every image pull of whole workloads, namespace by namespace, before rollout",
+		Long: `simulate reads Kubernetes workload manifests (Pod, Deployment, StatefulSet,
+DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, DeploymentConfig and
+Lists of them; several documents per file, directories recursively, "-" for
+standard input) and decides the pull of every image of their containers,
+initContainers and ephemeralContainers as CRI-O would under the given
+ClusterImagePolicy/ImagePolicy resources.
+
+Each workload runs in its metadata.namespace (--default-namespace when it has
+none). A namespace whose ImagePolicies left scopes in force is decided under its
+own rendered /etc/crio/policies/<namespace>.json, any other under the cluster's
+/etc/containers/policy.json; each distinct image is decided once per policy
+file. The MCO's tag/digest hole (an ImagePolicy tag or digest scope silently
+overriding a ClusterImagePolicy in its namespace) is reported on the namespaces
+it affects.
+
+Output: a table (namespace, workload, container, image, verdict, reason),
+-o json (the report with every decision's trace) or -o junit (one testsuite per
+namespace, one testcase per container image; a failure for a denial, an error
+for a pull that could not be decided).
+
+Exit codes: 0 every pull allowed; 1 at least one denied by policy; 2 usage
+error, unreadable input, invalid policy or an image reference that does not
+parse; 3 a pull could not be decided (registry unreachable, timeout,
+authentication). The highest code wins.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSimulate(cmd, &f)
+		},
+	}
+	fl := cmd.Flags()
+	addFileFlag(cmd, &f.files)
+	fl.StringArrayVar(&f.workloads, "workload", nil, `workload manifest file, directory (recursive: *.yaml, *.yml, *.json) or "-" for standard input; repeatable`)
+	fl.StringVar(&f.defaultNamespace, "default-namespace", simulate.DefaultNamespace, "namespace of workloads whose manifest names none")
+	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json or junit")
+	fl.StringVar(&f.registriesConf, "registries-conf", "", "registries.conf (v2) with mirrors (default: none)")
+	fl.StringVar(&f.platform, "platform", "linux/amd64", "platform picked from manifest lists (os/arch[/variant])")
+	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "deadline for each image's decision")
+	fl.StringVar(&f.authfile, "authfile", "", "registry credentials (default: $REGISTRY_AUTH_FILE, then ~/.docker/config.json)")
+	fl.StringSliceVar(&f.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (loopback hosts always are)")
+	fl.IntVar(&f.concurrency, "concurrency", 8, "decisions in flight, across every namespace")
+	return cmd
+}
+
+func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
+	switch {
+	case f.output != "table" && f.output != "json" && f.output != "junit":
+		return usageErr(fmt.Errorf("--output must be table, json or junit, not %q", f.output))
+	case len(f.files) == 0:
+		return usageErr(fmt.Errorf("at least one -f PATH is required"))
+	case len(f.workloads) == 0:
+		return usageErr(fmt.Errorf("at least one --workload PATH is required"))
+	case f.concurrency < 1:
+		return usageErr(fmt.Errorf("--concurrency must be at least 1"))
+	}
+	inv, err := simulate.LoadWorkloads(simulate.LoadOptions{DefaultNamespace: f.defaultNamespace, Stdin: cmd.InOrStdin()}, f.workloads...)
+	if err != nil {
+		return usageErr(err)
+	}
+	fetchOpts := []fetch.Option{
+		fetch.WithPlatform(f.platform),
+		fetch.WithInsecureRegistries(f.insecure...),
+	}
+	if f.authfile != "" {
+		fetchOpts = append(fetchOpts, fetch.WithAuthFile(f.authfile))
+	}
+	if f.registriesConf != "" {
+		fetchOpts = append(fetchOpts, fetch.WithRegistriesConf(f.registriesConf))
+	}
+	fetcher, err := fetch.New(fetchOpts...)
+	if err != nil {
+		return usageErr(err)
+	}
+	report, err := simulate.Run(cmd.Context(), inv, simulate.Options{
+		Resources:   f.files,
+		Fetcher:     fetcher,
+		Concurrency: f.concurrency,
+		Timeout:     f.timeout,
+	})
+	if err != nil {
+		return usageErr(err)
+	}
+
+	errOut := cmd.ErrOrStderr()
+	for _, n := range report.Notes {
+		fmt.Fprintln(errOut, "note:", n)
+	}
+	out := cmd.OutOrStdout()
+	switch f.output {
+	case "json":
+		err = simulate.WriteJSON(out, report)
+	case "junit":
+		for _, w := range report.Warnings {
+			fmt.Fprintln(errOut, "warning:", w)
+		}
+		err = simulate.WriteJUnit(out, report)
+	default:
+		err = simulate.WriteTable(out, report)
+	}
+	if err != nil {
+		return err
+	}
+	code := exitOK
+	for _, o := range report.Outcomes() {
+		code = max(code, exitCodeFor(o))
+	}
+	if code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the root command with args and returns stdout, stderr and
+// the exit code main would use.
+func run(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.Execute()
+	code := exitOK
+	var ee *exitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.code
+		if ee.err != nil {
+			errOut.WriteString(ee.err.Error())
+		}
+	default:
+		code = exitUsage
+		errOut.WriteString(err.Error())
+	}
+	return out.String(), errOut.String(), code
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const examples = "../../examples"
+
+func TestValidateCommand(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.yaml", `apiVersion: config.openshift.io/v1
+kind: ClusterImagePolicy
+metadata:
+  name: bad
+spec:
+  scopes: [busybox]
+  policy:
+    rootOfTrust:
+      policyType: PublicKey
+      publicKey:
+        keyData: Zm9vIGJhcg==
+`)
+	unknown := writeFile(t, dir, "unknown.yaml", "apiVersion: config.openshift.io/v1\nkind: ImagePolicy\nmetadata: {name: u, namespace: n}\nspec:\n  scopez: [a.io]\n")
+	garbageKey := writeFile(t, dir, "garbage.yaml", `apiVersion: config.openshift.io/v1
+kind: ClusterImagePolicy
+metadata:
+  name: garbage
+spec:
+  scopes: [example.com]
+  policy:
+    rootOfTrust:
+      policyType: PublicKey
+      publicKey:
+        keyData: LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KWjJGeVltRm5aU0JuWVhKaVlXZGxJR2RoY21KaFoyVWdaMkZ5WW1GblpRPT0KLS0tLS1FTkQgUFVCTElDIEtFWS0tLS0tCg==
+`)
+	broken := writeFile(t, dir, "broken.yaml", "kind: [\n")
+	empty := writeFile(t, dir, "empty.yaml", "")
+	exampleKey := func() string {
+		data, err := os.ReadFile(filepath.Join(examples, "cluster-publickey-rekor.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}()
+
+	tests := []struct {
+		desc     string
+		stdin    string
+		args     []string
+		wantCode int
+		wantOut  []string
+		wantErr  []string
+	}{
+		{"product doc examples", "", []string{"validate", "-f", examples}, exitOK,
+			[]string{"OK ClusterImagePolicy p1\n", "OK ClusterImagePolicy pki-policy\n", "OK ImagePolicy mynamespace/p0\n"}, nil},
+		{"stdin", exampleKey, []string{"validate", "-f", "-"}, exitOK, []string{"OK ClusterImagePolicy p1\n"}, nil},
+		{"invalid object", "", []string{"validate", "-f", bad}, exitRejected,
+			[]string{"bad.yaml, document 1: ClusterImagePolicy bad: spec.scopes[0]: Invalid value: \"string\": invalid image scope format",
+				"spec.policy.rootOfTrust.publicKey.keyData: Invalid value: \"Zm9vIGJhcg==\": spec.policy.rootOfTrust.publicKey.keyData in body should be at least 68 chars long"},
+			[]string{"1 invalid object(s)"}},
+		{"unknown field", "", []string{"validate", "-f", unknown}, exitRejected,
+			[]string{"spec.scopez: Forbidden: unknown field", "spec.scopes: Required value"}, nil},
+		{"PEM garbage between valid markers", "", []string{"validate", "-f", garbageKey}, exitRejected,
+			[]string{"spec.policy.rootOfTrust.publicKey.keyData: Invalid value: accepted by the API server but unusable on the node"}, nil},
+		{"broken YAML", "", []string{"validate", "-f", broken}, exitUsage, nil, []string{"broken.yaml, document 1"}},
+		{"empty file", "", []string{"validate", "-f", empty}, exitUsage, nil, []string{"empty input"}},
+		{"missing file", "", []string{"validate", "-f", filepath.Join(dir, "nope.yaml")}, exitUsage, nil, []string{"no such file"}},
+		{"no -f", "", []string{"validate"}, exitUsage, nil, []string{"at least one -f PATH is required"}},
+		{"positional argument", "", []string{"validate", "x.yaml"}, exitUsage, nil, []string{"unknown command"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			out, errOut, code := run(t, tc.stdin, tc.args...)
+			if code != tc.wantCode {
+				t.Errorf("exit code = %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, out, errOut)
+			}
+			for _, w := range tc.wantOut {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sigpolicy/sigpolicy/fixtures"
+	"github.com/sigpolicy/sigpolicy/verify"
+)
+
+func TestVerifyCommand(t *testing.T) {
+	srv, err := fixtures.Serve(t.Context(), fixtures.Options{Scenarios: []string{"key-tagged", "key-unknown"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	if err := srv.Catalogue().Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	reg := srv.Addr()
+	good, bad := reg+"/scenarios/key-tagged:v1", reg+"/scenarios/key-unknown:v1"
+	goodPolicy := filepath.Join(dir, "policies/key-tagged-matchrepository.yaml")
+	badPolicy := filepath.Join(dir, "policies/key-unknown-matchrepository.yaml")
+	key, err := os.ReadFile("../../verify/testdata/containers-image/cosign.pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodePolicy := writeFile(t, dir, "policy.json", `{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker":{"127.0.0.1:1/closed":[{"type":"sigstoreSigned","keyData":"`+
+		base64.StdEncoding.EncodeToString(key)+`"}]}}}`)
+	tests := []struct {
+		desc     string
+		args     []string
+		code     int
+		contains []string
+	}{
+		{"allowed", []string{"verify", good, "-f", goodPolicy}, exitOK, []string{"ALLOWED", "sigstoreSigned: allowed"}},
+		{"denied, failing check shown", []string{"verify", bad, "-f", badPolicy}, exitRejected, []string{"DENIED", "FAIL signature"}},
+		{"verbose shows passed checks and requests", []string{"verify", "-v", good, "-f", goodPolicy}, exitOK, []string{"ok   signature", "request     GET"}},
+		{"highest code wins", []string{"verify", good, bad, "-f", badPolicy, "-f", goodPolicy}, exitRejected, []string{"ALLOWED", "DENIED"}},
+		{"undecided: registry unreachable", []string{"verify", "127.0.0.1:1/closed:1", "--policy", nodePolicy}, exitUndecided, []string{"UNDECIDED"}},
+		{"default scope needs no registry", []string{"verify", "quay.io/anything:1", "--policy", nodePolicy}, exitOK, []string{"the policy's default applies"}},
+		{"no policy source", []string{"verify", good}, exitUsage, nil},
+		{"two policy sources", []string{"verify", good, "--policy", nodePolicy, "-f", goodPolicy}, exitUsage, nil},
+		{"bad reference", []string{"verify", "Not/A:Ref:x", "--policy", nodePolicy}, exitUsage, nil},
+		{"bad output format", []string{"verify", good, "--policy", nodePolicy, "-o", "yaml"}, exitUsage, nil},
+		{"unreadable policy", []string{"verify", good, "--policy", filepath.Join(dir, "missing.json")}, exitUsage, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			out, errOut, code := run(t, "", tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, errOut)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(out, s) {
+					t.Errorf("output lacks %q:\n%s", s, out)
+				}
+			}
+		})
+	}
+
+	t.Run("json", func(t *testing.T) {
+		out, errOut, code := run(t, "", "verify", "-o", "json", good, bad, "-f", badPolicy, "-f", goodPolicy)
+		if code != exitRejected {
+			t.Fatalf("exit code %d: %s", code, errOut)
+		}
+		var doc struct {
+			Decisions []verify.Decision `json:"decisions"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out)
+		}
+		if len(doc.Decisions) != 2 {
+			t.Fatalf("%d decisions, want 2", len(doc.Decisions))
+		}
+		g, b := doc.Decisions[0], doc.Decisions[1]
+		if !g.Allowed || b.Allowed || b.Outcome != verify.OutcomeDenied {
+			t.Errorf("verdicts: %s allowed=%v, %s allowed=%v", g.Image, g.Allowed, b.Image, b.Allowed)
+		}
+		if g.Digest == "" || g.ScopeKind != "repository" || g.PolicyFile == "" || len(g.Requirements) != 1 || len(b.Requirements[0].Signatures) != 1 {
+			t.Errorf("incomplete decision: %+v", g)
+		}
+		if !strings.Contains(out, `"mediaType": "`+verify.DecisionMediaType+`"`) {
+			t.Errorf("no media type in output")
+		}
+	})
+}
