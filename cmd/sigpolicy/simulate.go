@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,12 +14,7 @@ type simulateFlags struct {
 	workloads        []string
 	defaultNamespace string
 	output           string
-	registriesConf   string
-	platform         string
-	timeout          time.Duration
-	authfile         string
-	insecure         []string
-	concurrency      int
+	registry         registryFlags
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -62,12 +56,7 @@ authentication). The highest code wins.`,
 	fl.StringArrayVar(&f.workloads, "workload", nil, `workload manifest file, directory (recursive: *.yaml, *.yml, *.json) or "-" for standard input; repeatable`)
 	fl.StringVar(&f.defaultNamespace, "default-namespace", simulate.DefaultNamespace, "namespace of workloads whose manifest names none")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json or junit")
-	fl.StringVar(&f.registriesConf, "registries-conf", "", "registries.conf (v2) with mirrors (default: none)")
-	fl.StringVar(&f.platform, "platform", "linux/amd64", "platform picked from manifest lists (os/arch[/variant])")
-	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "deadline for each image's decision")
-	fl.StringVar(&f.authfile, "authfile", "", "registry credentials (default: $REGISTRY_AUTH_FILE, then ~/.docker/config.json)")
-	fl.StringSliceVar(&f.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (loopback hosts always are)")
-	fl.IntVar(&f.concurrency, "concurrency", 8, "decisions in flight, across every namespace")
+	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none)", "decisions in flight, across every namespace")
 	return cmd
 }
 
@@ -79,22 +68,17 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 		return usageErr(fmt.Errorf("at least one -f PATH is required"))
 	case len(f.workloads) == 0:
 		return usageErr(fmt.Errorf("at least one --workload PATH is required"))
-	case f.concurrency < 1:
-		return usageErr(fmt.Errorf("--concurrency must be at least 1"))
+	}
+	if err := f.registry.check(); err != nil {
+		return usageErr(err)
 	}
 	inv, err := simulate.LoadWorkloads(simulate.LoadOptions{DefaultNamespace: f.defaultNamespace, Stdin: cmd.InOrStdin()}, f.workloads...)
 	if err != nil {
 		return usageErr(err)
 	}
-	fetchOpts := []fetch.Option{
-		fetch.WithPlatform(f.platform),
-		fetch.WithInsecureRegistries(f.insecure...),
-	}
-	if f.authfile != "" {
-		fetchOpts = append(fetchOpts, fetch.WithAuthFile(f.authfile))
-	}
-	if f.registriesConf != "" {
-		fetchOpts = append(fetchOpts, fetch.WithRegistriesConf(f.registriesConf))
+	fetchOpts := f.registry.fetchOptions()
+	if f.registry.registriesConf != "" {
+		fetchOpts = append(fetchOpts, fetch.WithRegistriesConf(f.registry.registriesConf))
 	}
 	fetcher, err := fetch.New(fetchOpts...)
 	if err != nil {
@@ -103,8 +87,8 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	report, err := simulate.Run(cmd.Context(), inv, simulate.Options{
 		Resources:   f.files,
 		Fetcher:     fetcher,
-		Concurrency: f.concurrency,
-		Timeout:     f.timeout,
+		Concurrency: f.registry.concurrency,
+		Timeout:     f.registry.timeout,
 	})
 	if err != nil {
 		return usageErr(err)

@@ -4,27 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
 
-	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/verify"
 	"github.com/spf13/cobra"
 )
 
 type verifyFlags struct {
-	files          []string
-	namespace      string
-	root           string
-	policyFile     string
-	registriesD    string
-	registriesConf string
-	output         string
-	platform       string
-	timeout        time.Duration
-	authfile       string
-	insecure       []string
-	concurrency    int
-	verbose        bool
+	files       []string
+	namespace   string
+	root        string
+	policyFile  string
+	registriesD string
+	output      string
+	verbose     bool
+	registry    registryFlags
 }
 
 func newVerifyCmd() *cobra.Command {
@@ -54,18 +47,14 @@ highest code wins.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVarP(&f.files, "filename", "f", nil, "ClusterImagePolicy/ImagePolicy files or directories (\"-\" for stdin)")
+	addFileFlag(cmd, &f.files)
 	fl.StringVar(&f.namespace, "namespace", "", "namespace whose ImagePolicies apply (with -f or --root)")
 	fl.StringVar(&f.root, "root", "", "root directory of a node's files")
 	fl.StringVar(&f.policyFile, "policy", "", "policy.json to enforce")
 	fl.StringVar(&f.registriesD, "registries-d", "", "registries.d directory (with --policy)")
-	fl.StringVar(&f.registriesConf, "registries-conf", "", "registries.conf (v2) with mirrors (default: none; with --root, DIR/etc/containers/registries.conf when it exists)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	fl.StringVar(&f.platform, "platform", "linux/amd64", "platform picked from manifest lists (os/arch[/variant])")
-	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "deadline for each image's decision")
-	fl.StringVar(&f.authfile, "authfile", "", "registry credentials (default: $REGISTRY_AUTH_FILE, then ~/.docker/config.json)")
-	fl.StringSliceVar(&f.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (loopback hosts always are)")
-	fl.IntVar(&f.concurrency, "concurrency", 8, "images decided at once")
+	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none; with --root, DIR/etc/containers/registries.conf when it exists)",
+		"images decided at once")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "show every check and network request")
 	return cmd
 }
@@ -74,15 +63,8 @@ func runVerify(cmd *cobra.Command, f *verifyFlags, images []string) error {
 	if f.output != "text" && f.output != "json" {
 		return usageErr(fmt.Errorf("--output must be text or json, not %q", f.output))
 	}
-	if f.concurrency < 1 {
-		return usageErr(fmt.Errorf("--concurrency must be at least 1"))
-	}
-	fetchOpts := []fetch.Option{
-		fetch.WithPlatform(f.platform),
-		fetch.WithInsecureRegistries(f.insecure...),
-	}
-	if f.authfile != "" {
-		fetchOpts = append(fetchOpts, fetch.WithAuthFile(f.authfile))
+	if err := f.registry.check(); err != nil {
+		return usageErr(err)
 	}
 	src := verify.Source{
 		Resources:      f.files,
@@ -90,9 +72,9 @@ func runVerify(cmd *cobra.Command, f *verifyFlags, images []string) error {
 		Root:           f.root,
 		PolicyFile:     f.policyFile,
 		RegistriesD:    f.registriesD,
-		RegistriesConf: f.registriesConf,
+		RegistriesConf: f.registry.registriesConf,
 	}
-	engine, err := verify.Load(src, fetchOpts)
+	engine, err := verify.Load(src, f.registry.fetchOptions())
 	if err != nil {
 		return usageErr(err)
 	}
@@ -101,8 +83,8 @@ func runVerify(cmd *cobra.Command, f *verifyFlags, images []string) error {
 	}
 
 	results := engine.VerifyAll(cmd.Context(), images, verify.BatchOptions{
-		Concurrency: f.concurrency,
-		Timeout:     f.timeout,
+		Concurrency: f.registry.concurrency,
+		Timeout:     f.registry.timeout,
 	})
 	code := exitOK
 	out := cmd.OutOrStdout()
