@@ -64,6 +64,48 @@ func TestVerifyCommand(t *testing.T) {
 		})
 	}
 
+	t.Run("namespace policy from resources", func(t *testing.T) {
+		// The key-unknown policy as an ImagePolicy of namespace team: it
+		// governs pulls in team only.
+		data, err := os.ReadFile(badPolicy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ip := strings.Replace(string(data), "kind: ClusterImagePolicy", "kind: ImagePolicy", 1)
+		ip = strings.Replace(ip, "metadata:\n", "metadata:\n  namespace: team\n", 1)
+		ipFile := writeFile(t, dir, "imagepolicy.yaml", ip)
+		out, errOut, code := run(t, "", "verify", bad, "-f", ipFile, "--namespace", "team")
+		if code != exitRejected || !strings.Contains(out, "etc/crio/policies/team.json") {
+			t.Errorf("in team: exit %d\n%s%s", code, out, errOut)
+		}
+		out, errOut, code = run(t, "", "verify", bad, "-f", ipFile, "--namespace", "other")
+		if code != exitOK || !strings.Contains(out, "etc/containers/policy.json") {
+			t.Errorf("in other: exit %d\n%s%s", code, out, errOut)
+		}
+	})
+
+	t.Run("node root rendered by render", func(t *testing.T) {
+		root := filepath.Join(t.TempDir(), "node")
+		if _, errOut, code := run(t, "", "render", "-f", goodPolicy, "-o", root); code != exitOK {
+			t.Fatalf("render: exit %d: %s", code, errOut)
+		}
+		out, errOut, code := run(t, "", "verify", good, "--root", root)
+		if code != exitOK || !strings.Contains(out, filepath.Join(root, "etc/containers/policy.json")) {
+			t.Errorf("exit %d\n%s%s", code, out, errOut)
+		}
+		// The same node files through --policy and --registries-d.
+		out, errOut, code = run(t, "", "verify", good, "--policy", filepath.Join(root, "etc/containers/policy.json"),
+			"--registries-d", filepath.Join(root, "etc/containers/registries.d"))
+		if code != exitOK {
+			t.Errorf("--policy: exit %d\n%s%s", code, out, errOut)
+		}
+		// Without registries.d no attachment is read: denied, as CRI-O would.
+		out, _, code = run(t, "", "verify", good, "--policy", filepath.Join(root, "etc/containers/policy.json"))
+		if code != exitRejected || !strings.Contains(out, "use-sigstore-attachments is not enabled") {
+			t.Errorf("--policy without registries.d: exit %d\n%s", code, out)
+		}
+	})
+
 	t.Run("json", func(t *testing.T) {
 		out, errOut, code := run(t, "", "verify", "-o", "json", good, bad, "-f", badPolicy, "-f", goodPolicy)
 		if code != exitRejected {
