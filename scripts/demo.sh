@@ -55,3 +55,33 @@ verify pki-wrong-hostname:v1 pki-wrong-hostname-matchrepository.yaml
 verify list-per-platform:v1 list-per-platform-matchrepository.yaml
 step sigpolicy verify -o json "$registry/scenarios/key-tampered-payload:v1" -f policies/key-tampered-payload-matchrepository.yaml
 "$bin" verify -o json "$registry/scenarios/key-tampered-payload:v1" -f "$work/policies/key-tampered-payload-matchrepository.yaml" || true
+
+# simulate: the pulls of two namespaces' workloads before rollout, under the
+# key-tagged cluster policy plus an ImagePolicy that only namespace "team" has.
+sed -e 's/kind: ClusterImagePolicy/kind: ImagePolicy/' -e 's/^metadata:$/metadata:\n  namespace: team/' \
+	"$work/policies/key-unknown-matchrepository.yaml" >"$work/team-imagepolicy.yaml"
+cat >"$work/workloads.yaml" <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: team}
+spec:
+  template:
+    spec:
+      initContainers: [{name: init, image: $registry/scenarios/key-tagged:v1}]
+      containers: [{name: app, image: $registry/scenarios/key-unknown:v1}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report, namespace: finance}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: job, image: $registry/scenarios/key-unknown:v1}]
+YAML
+step sigpolicy simulate -f policies/key-tagged-matchrepository.yaml -f team-imagepolicy.yaml --workload workloads.yaml
+code=0
+"$bin" simulate -f "$work/policies/key-tagged-matchrepository.yaml" -f "$work/team-imagepolicy.yaml" --workload "$work/workloads.yaml" || code=$?
+echo "(exit code $code)"
+
