@@ -10,12 +10,18 @@
 //     does not compile. A compile error means the requirement cannot be
 //     evaluated; it is never turned into an allow.
 //   - A compiled Sigstore is immutable and safe for concurrent use. It keeps
-//     one internal memo: intermediate CA certificates that a full chain
+//     two internal memos: intermediate CA certificates that a full chain
 //     verification already tied to a trusted root, so that later leaves
-//     issued by the same intermediate verify only their own signature. The
-//     memo is used only where it is provably equivalent to a full
-//     verification, and every failure is re-checked by a full verification,
-//     so it changes costs, never verdicts or messages.
+//     issued by the same intermediate verify only their own signature; and
+//     signing certificates (certificate and chain annotations, byte for
+//     byte; at most 1024, emptied when full) whose whole verification
+//     succeeded, reused at a later time only while every certificate the
+//     chain verification could examine is in the same validity state (not
+//     yet valid, valid, expired) as then, which makes crypto/x509 repeat the
+//     same search. The memos are used only where they are provably
+//     equivalent to a full verification, failures are never remembered and
+//     every failure is re-checked by a full verification, so they change
+//     costs, never verdicts or messages.
 //   - Authenticate checks one signature layer in the library's order: the
 //     signature annotation must exist; with Rekor keys, the SET (RFC 8785
 //     canonical JSON of its Payload, SHA-256, ECDSA under any Rekor key) must

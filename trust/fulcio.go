@@ -16,10 +16,13 @@ import (
 
 // fulcioRoot is a compiled "fulcio" trust root.
 type fulcioRoot struct {
-	roots   *x509.CertPool
-	issuer  string
-	email   string
-	anchors *anchors
+	roots *x509.CertPool
+	// rootCerts are the certificates of roots.
+	rootCerts []*x509.Certificate
+	issuer    string
+	email     string
+	anchors   *anchors
+	memo      *certMemo
 }
 
 func compileFulcio(f *node.FulcioRoot) (*fulcioRoot, error) {
@@ -40,13 +43,22 @@ func compileFulcio(f *node.FulcioRoot) (*fulcioRoot, error) {
 	if f.SubjectEmail == "" {
 		return nil, errors.New("Internal inconsistency: Fulcio use set up without subject email")
 	}
-	return &fulcioRoot{roots: roots, issuer: f.OIDCIssuer, email: f.SubjectEmail, anchors: &anchors{}}, nil
+	return &fulcioRoot{roots: roots, rootCerts: poolCertificates(caPEMs[0]), issuer: f.OIDCIssuer, email: f.SubjectEmail,
+		anchors: &anchors{}, memo: &certMemo{}}, nil
 }
 
 // verify checks a Fulcio leaf (and optional chain) at the Rekor integration
 // time: chain to the CA for code signing, OIDC issuer, subject email. It
-// returns a verifier for the leaf's key.
+// returns a verifier for the leaf's key. A certificate verified before (the
+// same signature verified again, or a certificate that signed several
+// images) is not verified again where the memo shows the verification would
+// repeat itself.
 func (f *fulcioRoot) verify(at time.Time, untrustedLeafPEM, untrustedChainPEM []byte, steps *[]Step) (sigsig.Verifier, *Failure) {
+	expected := "chains to the Fulcio CA for code signing at " + at.UTC().Format(time.RFC3339)
+	key := newCertKey(untrustedLeafPEM, untrustedChainPEM)
+	if known := f.memo.lookup(key, at); known != nil {
+		return known.replay(expected, steps), nil
+	}
 	candidates, err := f.anchors.chainCandidates(untrustedChainPEM)
 	if err != nil {
 		return nil, err
@@ -56,11 +68,12 @@ func (f *fulcioRoot) verify(at time.Time, untrustedLeafPEM, untrustedChainPEM []
 		return nil, err
 	}
 	ignoreCriticalSAN(leaf)
-	expected := "chains to the Fulcio CA for code signing at " + at.UTC().Format(time.RFC3339)
 	if _, err := f.anchors.verify(leaf, candidates, nil, nil, f.roots, at, expected); err != nil {
 		return nil, err
 	}
-	*steps = append(*steps, Step{Name: string(CheckCertificate), Passed: true, Expected: expected, Got: describeCert(leaf)})
+	description := describeCert(leaf)
+	*steps = append(*steps, Step{Name: string(CheckCertificate), Passed: true, Expected: expected, Got: description})
+	identityFrom := len(*steps)
 
 	issuer, err := fulcioIssuer(leaf)
 	if err != nil {
@@ -76,7 +89,17 @@ func (f *fulcioRoot) verify(at time.Time, untrustedLeafPEM, untrustedChainPEM []
 		return nil, err
 	}
 	*steps = append(*steps, Step{Name: string(CheckSubjectEmail), Passed: true, Expected: f.email, Got: fmt.Sprintf("%q", leaf.EmailAddresses)})
-	return certificateVerifier(leaf.PublicKey)
+	v, err := certificateVerifier(leaf.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	f.memo.store(key, at, &verifiedCert{
+		examinable:  examinableAt(at, []*x509.Certificate{leaf}, candidates, f.rootCerts),
+		description: description,
+		identity:    slices.Clone((*steps)[identityFrom:]),
+		verifier:    v,
+	})
+	return v, nil
 }
 
 // fulcioIssuer returns the OIDC issuer Fulcio recorded in the certificate:

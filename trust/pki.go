@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,9 +20,12 @@ type pkiRoot struct {
 	intermediates *x509.CertPool // trusted intermediates; nil if none configured
 	// intermediateCerts are the certificates of intermediates.
 	intermediateCerts []*x509.Certificate
-	anchors           *anchors
-	email             string
-	hostname          string
+	// rootCerts are the certificates of roots.
+	rootCerts []*x509.Certificate
+	anchors   *anchors
+	memo      *certMemo
+	email     string
+	hostname  string
 }
 
 func compilePKI(p *node.PKIRoot) (*pkiRoot, error) {
@@ -32,10 +36,11 @@ func compilePKI(p *node.PKIRoot) (*pkiRoot, error) {
 	if len(rootPEMs) != 1 {
 		return nil, errors.New(`Internal inconsistency: PKI specified with not exactly one of "caRootsPath" nor "caRootsData"`)
 	}
-	res := &pkiRoot{roots: x509.NewCertPool(), email: p.SubjectEmail, hostname: p.SubjectHostname, anchors: &anchors{}}
+	res := &pkiRoot{roots: x509.NewCertPool(), email: p.SubjectEmail, hostname: p.SubjectHostname, anchors: &anchors{}, memo: &certMemo{}}
 	if !res.roots.AppendCertsFromPEM(rootPEMs[0]) {
 		return nil, errors.New("error loading PKI CA Roots certificates")
 	}
+	res.rootCerts = poolCertificates(rootPEMs[0])
 	intermediatePEMs, err := loadSources(`Internal inconsistency: both "caIntermediatesPath" and "caIntermediatesData" specified`,
 		p.CAIntermediatesPath, nil, p.CAIntermediatesData, nil)
 	if err != nil {
@@ -61,7 +66,14 @@ func compilePKI(p *node.PKIRoot) (*pkiRoot, error) {
 // verify checks a leaf (and optional chain) against the PKI roots at now for
 // code signing, then the subject email and/or hostname. It returns a
 // verifier for the leaf's key and the earliest NotAfter of the verified chain.
+// A certificate verified before is not verified again where the memo shows
+// the verification would repeat itself.
 func (p *pkiRoot) verify(now time.Time, untrustedLeafPEM, untrustedChainPEM []byte, steps *[]Step) (sigsig.Verifier, time.Time, *Failure) {
+	expected := "chains to the PKI roots for code signing at " + now.UTC().Format(time.RFC3339)
+	key := newCertKey(untrustedLeafPEM, untrustedChainPEM)
+	if known := p.memo.lookup(key, now); known != nil {
+		return known.replay(expected, steps), known.validUntil, nil
+	}
 	candidates, err := p.anchors.chainCandidates(untrustedChainPEM)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -70,13 +82,14 @@ func (p *pkiRoot) verify(now time.Time, untrustedLeafPEM, untrustedChainPEM []by
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	expected := "chains to the PKI roots for code signing at " + now.UTC().Format(time.RFC3339)
 	chain, err := p.anchors.verify(leaf, candidates, p.intermediates, p.intermediateCerts, p.roots, now, expected)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
 	notAfter := earliestNotAfter(chain)
-	*steps = append(*steps, Step{Name: string(CheckCertificate), Passed: true, Expected: expected, Got: describeCert(leaf)})
+	description := describeCert(leaf)
+	*steps = append(*steps, Step{Name: string(CheckCertificate), Passed: true, Expected: expected, Got: description})
+	identityFrom := len(*steps)
 
 	if p.email != "" {
 		if err := matchEmail(leaf, p.email); err != nil {
@@ -95,5 +108,12 @@ func (p *pkiRoot) verify(now time.Time, untrustedLeafPEM, untrustedChainPEM []by
 	if f != nil {
 		return nil, time.Time{}, f
 	}
+	p.memo.store(key, now, &verifiedCert{
+		examinable:  examinableAt(now, []*x509.Certificate{leaf}, candidates, p.intermediateCerts, p.rootCerts),
+		description: description,
+		identity:    slices.Clone((*steps)[identityFrom:]),
+		verifier:    v,
+		validUntil:  notAfter,
+	})
 	return v, notAfter, nil
 }
