@@ -160,6 +160,11 @@ func TestHostileRegistry(t *testing.T) {
 			kind: ErrMalformed, within: time.Second,
 		},
 		{
+			desc: "signature blob missing",
+			wrap: intercept(isBlob, status(http.StatusNotFound)),
+			kind: ErrMalformed, within: time.Second,
+		},
+		{
 			desc: "blob digest mismatch",
 			wrap: intercept(isBlob, body("application/octet-stream", "not what was signed")),
 			kind: ErrDigestMismatch, within: time.Second,

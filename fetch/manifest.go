@@ -74,16 +74,14 @@ func checkManifest(op, url string, res *response, want digest.Digest) (*fetchedM
 			return nil, &Error{Kind: ErrDigestMismatch, Op: op, URL: url, Expected: string(announced) + " (Docker-Content-Digest)", Got: string(actual)}
 		}
 	}
-	// Whether a body parses is a function of its bytes, which a matching
-	// digest pins: a manifest requested by digest is parsed once per client.
+	// Whether a body parses is a function of its bytes, which their digest
+	// pins: a manifest seen before (by tag or digest) is not parsed again.
 	memo := string(got) + " " + mt
-	if want == "" || !validManifests.has(memo) {
+	if !validManifests.has(memo) {
 		if err := parseManifest(res.body, mt); err != nil {
 			return nil, &Error{Kind: ErrMalformed, Op: op, URL: url, Err: err}
 		}
-		if want != "" {
-			validManifests.add(memo)
-		}
+		validManifests.add(memo)
 	}
 	return &fetchedManifest{mediaType: mt, body: res.body, digest: got}, nil
 }

@@ -52,18 +52,19 @@ func (c *Client) sources(logical reference.Named) ([]source, error) {
 	return out, nil
 }
 
-// checkBlocked refuses a host that registries.conf blocks, as the library's
-// docker client does for each endpoint it connects to.
-func (c *Client) checkBlocked(host string) error {
+// checkBlocked refuses a repository that registries.conf blocks (by host,
+// namespace or repository prefix), as the library's docker client does for
+// each physical reference it reads from.
+func (c *Client) checkBlocked(repository string) error {
 	if c.sys == nil {
 		return nil
 	}
-	reg, err := sysregistriesv2.FindRegistry(c.sys, host)
+	reg, err := sysregistriesv2.FindRegistry(c.sys, repository)
 	if err != nil {
 		return fmt.Errorf("loading registries configuration: %w", err)
 	}
 	if reg != nil && reg.Blocked {
-		return &Error{Kind: ErrBlocked, Op: "connecting to " + host,
+		return &Error{Kind: ErrBlocked, Op: "connecting to " + repository,
 			Err: fmt.Errorf("registry %s is blocked in one of %s", reg.Prefix, sysregistriesv2.ConfigurationSourceDescription(c.sys))}
 	}
 	return nil

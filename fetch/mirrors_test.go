@@ -3,10 +3,15 @@ package fetch
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"go.podman.io/image/v5/docker/reference"
 )
@@ -95,11 +100,21 @@ func TestMirrorsAllFail(t *testing.T) {
 func TestBlockedRegistry(t *testing.T) {
 	origin := newTestRegistry(t, nil)
 	origin.pushImage(t, "ns/app:v1")
-	c := newTestClient(t, WithRegistriesConf(writeRegistriesConf(t, fmt.Sprintf(
-		"[[registry]]\nlocation = %q\nblocked = true\n", origin.host))))
-	_, err := c.Resolve(testContext(t), origin.ref(t, "ns/app:v1"))
-	if !errors.Is(err, ErrBlocked) || IsUndecided(err) {
-		t.Fatalf("err = %v, want ErrBlocked", err)
+	origin.pushImage(t, "other/app:v1")
+	// Blocking applies by prefix: the host, a namespace or a repository, as
+	// the library looks up the physical reference's full name.
+	for _, prefix := range []string{origin.host, origin.host + "/ns", origin.host + "/ns/app"} {
+		c := newTestClient(t, WithRegistriesConf(writeRegistriesConf(t, fmt.Sprintf(
+			"[[registry]]\nprefix = %q\nlocation = %q\nblocked = true\n", prefix, prefix))))
+		_, err := c.Resolve(testContext(t), origin.ref(t, "ns/app:v1"))
+		if !errors.Is(err, ErrBlocked) || IsUndecided(err) {
+			t.Fatalf("blocked %s: err = %v, want ErrBlocked", prefix, err)
+		}
+		if prefix != origin.host {
+			if _, err := c.Resolve(testContext(t), origin.ref(t, "other/app:v1")); err != nil {
+				t.Errorf("blocked %s: other/app refused too: %v", prefix, err)
+			}
+		}
 	}
 }
 
@@ -119,4 +134,48 @@ func TestInvalidRegistriesConf(t *testing.T) {
 	if _, err := New(WithRegistriesConf(filepath.Join(t.TempDir(), "missing.conf"))); err == nil {
 		t.Fatal("New accepted a missing registries.conf")
 	}
+}
+
+// TestMirrorServingOnlyTheList: a mirror that answers with the manifest
+// list but lacks the platform instance is the source the library pulls
+// from; the missing instance is final, not a reason to fall back.
+func TestMirrorServingOnlyTheList(t *testing.T) {
+	origin := newTestRegistry(t, nil)
+	listDigest, instances := origin.pushIndex(t, "ns/app:v1", v1.Platform{OS: "linux", Architecture: "amd64"})
+	instance := instances["linux/amd64"]
+	// The mirror holds the list, but answers 404 for the instance.
+	partial := newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/manifests/"+instance.String()) {
+				http.Error(w, `{"errors":[{"code":"MANIFEST_UNKNOWN"}]}`, http.StatusNotFound)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	idx, err := remote.Index(mustParseRef(t, origin.host+"/ns/app:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(mustParseRef(t, partial.host+"/m/ns/app:v1"), idx); err != nil {
+		t.Fatal(err)
+	}
+	c := newTestClient(t, WithRegistriesConf(writeRegistriesConf(t, fmt.Sprintf(
+		"[[registry]]\nprefix = %q\nlocation = %q\n[[registry.mirror]]\nlocation = %q\n", origin.host+"/ns", origin.host+"/ns", partial.host+"/m/ns"))))
+	img, err := c.Resolve(testContext(t), origin.ref(t, "ns/app:v1"))
+	if err == nil {
+		t.Fatalf("resolved %s from %s; want the mirror's missing instance to fail the pull", img.Digest, img.Physical)
+	}
+	if strings.Contains(err.Error(), "Mirrors also failed") {
+		t.Errorf("fell back to the origin after the mirror served list %s: %v", listDigest, err)
+	}
+}
+
+func mustParseRef(t *testing.T, s string) name.Reference {
+	t.Helper()
+	ref, err := name.ParseReference(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
 }

@@ -54,14 +54,17 @@ func (c *Client) Resolve(ctx context.Context, ref reference.Named) (*Image, erro
 	}
 	var failed []string
 	for _, mirror := range sources[:len(sources)-1] {
-		img, err := c.resolveAt(ctx, ref, mirror)
-		if err == nil {
-			return img, nil
+		img, served, err := c.resolveAt(ctx, ref, mirror)
+		if err == nil || served {
+			// A source that served the top-level manifest is the one the
+			// library pulls from: its later failures (a missing platform
+			// instance) are final, as they are for the library.
+			return img, err
 		}
 		failed = append(failed, fmt.Sprintf("[%s: %v]", mirror.ref.String(), err))
 	}
 	origin := sources[len(sources)-1] // PullSourcesFromReference always ends with the origin
-	img, err := c.resolveAt(ctx, ref, origin)
+	img, _, err := c.resolveAt(ctx, ref, origin)
 	if err == nil || len(failed) == 0 {
 		return img, err
 	}
@@ -69,16 +72,17 @@ func (c *Client) Resolve(ctx context.Context, ref reference.Named) (*Image, erro
 	return nil, fmt.Errorf("(Mirrors also failed: %s): %s: %w", strings.Join(failed, "\n"), origin.ref.String(), err)
 }
 
-// resolveAt reads logical's manifest from one source.
-func (c *Client) resolveAt(ctx context.Context, logical reference.Named, src source) (*Image, error) {
+// resolveAt reads logical's manifest from one source; served reports that
+// the source answered with the top-level manifest.
+func (c *Client) resolveAt(ctx context.Context, logical reference.Named, src source) (img *Image, served bool, err error) {
 	host := reference.Domain(src.ref)
-	if err := c.checkBlocked(host); err != nil {
-		return nil, err
+	if err := c.checkBlocked(src.ref.Name()); err != nil {
+		return nil, false, err
 	}
 	key := endpointKey{host: host, repo: reference.Path(src.ref), insecure: src.insecure}
 	ep, err := c.endpoint(ctx, key)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var tagOrDigest string
 	var want digest.Digest
@@ -88,38 +92,38 @@ func (c *Client) resolveAt(ctx context.Context, logical reference.Named, src sou
 	case reference.Tagged:
 		tagOrDigest = r.Tag()
 	default:
-		return nil, &Error{Kind: ErrMalformed, Op: "rewriting " + logical.String(), Expected: "a tag or digest", Got: src.ref.String()}
+		return nil, false, &Error{Kind: ErrMalformed, Op: "rewriting " + logical.String(), Expected: "a tag or digest", Got: src.ref.String()}
 	}
 	top, err := c.getManifest(ctx, ep, key, tagOrDigest, want)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	img := &Image{Logical: logical, Physical: src.ref, source: src,
+	img = &Image{Logical: logical, Physical: src.ref, source: src,
 		Digest: top.digest, ManifestMediaType: top.mediaType, Manifest: top.body}
 	if !manifest.MIMETypeIsMultiImage(top.mediaType) {
 		img.Manifest = clone(top.body)
-		return img, nil
+		return img, true, nil
 	}
 	list, err := manifest.ListFromBlob(top.body, top.mediaType)
 	if err != nil {
-		return nil, &Error{Kind: ErrMalformed, Op: "parsing manifest list " + tagOrDigest, Err: err}
+		return nil, true, &Error{Kind: ErrMalformed, Op: "parsing manifest list " + tagOrDigest, Err: err}
 	}
 	instance, err := list.ChooseInstance(c.platform.systemContext())
 	if err != nil {
-		return nil, &Error{Kind: ErrNoPlatform, Op: "choosing from manifest list " + top.digest.String(), Expected: c.platform.String(), Err: err}
+		return nil, true, &Error{Kind: ErrNoPlatform, Op: "choosing from manifest list " + top.digest.String(), Expected: c.platform.String(), Err: err}
 	}
 	inst, err := c.getManifest(ctx, ep, key, instance.String(), instance)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	if manifest.MIMETypeIsMultiImage(inst.mediaType) {
-		return nil, &Error{Kind: ErrMediaType, Op: "reading instance " + instance.String() + " of manifest list " + top.digest.String(),
+		return nil, true, &Error{Kind: ErrMediaType, Op: "reading instance " + instance.String() + " of manifest list " + top.digest.String(),
 			Expected: "a single-image manifest", Got: `"` + inst.mediaType + `"`}
 	}
 	img.ListDigest = top.digest
 	img.Platform = c.platform.String()
 	img.Digest, img.ManifestMediaType, img.Manifest = inst.digest, inst.mediaType, clone(inst.body)
-	return img, nil
+	return img, true, nil
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -63,7 +64,7 @@ func sigstoreAttachmentTag(d digest.Digest) string {
 }
 
 func (c *Client) readSignatures(ctx context.Context, key endpointKey, d digest.Digest) ([]Signature, error) {
-	if err := c.checkBlocked(key.host); err != nil {
+	if err := c.checkBlocked(key.host + "/" + key.repo); err != nil {
 		return nil, err
 	}
 	ep, err := c.endpoint(ctx, key)
@@ -154,6 +155,11 @@ func (c *Client) readLayer(ctx context.Context, ep *endpoint, key endpointKey, l
 	}
 	path := "/blobs/" + layer.Digest.String()
 	res, err := c.getImmutable(ctx, ep, key, op, path, layer.Digest, "", c.opts.maxBlobSize)
+	if errors.Is(err, ErrNotFound) {
+		// The registry answered: the attachment names a blob it does not
+		// have. That is a broken attachment (a denial), not an outage.
+		return Signature{}, &Error{Kind: ErrMalformed, Op: op, URL: ep.base + path, Expected: "the signature blob", Got: "HTTP 404 (blob unknown)"}
+	}
 	if err != nil {
 		return Signature{}, err
 	}
