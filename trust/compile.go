@@ -69,6 +69,7 @@ func Compile(req *node.SigstoreRequirement) (*Sigstore, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.fingerprint = s.computeFingerprint()
 	return s, nil
 }
 

@@ -33,6 +33,8 @@ type Sigstore struct {
 	rekorKeys []*ecdsa.PublicKey // nil when no Rekor key is configured
 	fulcio    *fulcioRoot        // RootFulcio only
 	pki       *pkiRoot           // RootPKI only
+	// fingerprint identifies the material above (Fingerprint).
+	fingerprint string
 }
 
 // publicKey is a configured signing key, ready to verify and to compare with

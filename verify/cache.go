@@ -33,9 +33,25 @@ func newCacheKey(fields ...string) CacheKey {
 type CacheEntry struct {
 	Requirements []RequirementResult
 	Expires      time.Time
-	// Digest and ListDigest are the verified manifest's, for decisions
-	// answered before resolving a digest reference.
+	// Digest, ListDigest and Attachments describe the verified manifest and
+	// where its signatures were read, for decisions answered from the cache.
 	Digest, ListDigest string
+	Attachments        *Attachments
+}
+
+// cloneResults deep-copies results, so that a caller editing its Decision
+// cannot change a cached entry, nor a cached entry a Decision.
+func cloneResults(rs []RequirementResult) []RequirementResult {
+	out := make([]RequirementResult, len(rs))
+	for i, r := range rs {
+		out[i] = r
+		out[i].Signatures = make([]SignatureResult, len(r.Signatures))
+		for j, sr := range r.Signatures {
+			out[i].Signatures[j] = sr
+			out[i].Signatures[j].Checks = append([]Check(nil), sr.Checks...)
+		}
+	}
+	return out
 }
 
 // Cache stores allowed verdicts. Only allowed verdicts are stored: a denial

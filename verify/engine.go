@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 
 	"context"
@@ -36,8 +38,6 @@ type Engine struct {
 type compiled struct {
 	verifier *SigstoreVerifier
 	err      error
-	// fingerprint is a hash of the requirement's configuration, for cache keys.
-	fingerprint string
 }
 
 // ErrInvalidReference is returned by Verify for an image reference that
@@ -77,9 +77,10 @@ func New(policy *node.Policy, opts ...Option) (*Engine, error) {
 	}
 	shared := make(map[string]compiled)
 	e.compileList("default", policy.Default, shared)
-	for transport, scopes := range policy.Transports {
-		for scope, reqs := range scopes {
-			e.compileList(fmt.Sprintf("transport %q scope %q", transport, scope), reqs, shared)
+	for _, transport := range slices.Sorted(maps.Keys(policy.Transports)) {
+		scopes := policy.Transports[transport]
+		for _, scope := range slices.Sorted(maps.Keys(scopes)) {
+			e.compileList(fmt.Sprintf("transport %q scope %q", transport, scope), scopes[scope], shared)
 		}
 	}
 	return e, nil
@@ -96,7 +97,7 @@ func (e *Engine) compileList(where string, reqs node.Requirements, shared map[st
 		c, ok := shared[string(config)]
 		if !ok {
 			v, err := NewSigstoreVerifier(req)
-			c = compiled{verifier: v, err: err, fingerprint: newCacheKey(string(config)).String()}
+			c = compiled{verifier: v, err: err}
 			if err != nil {
 				e.configErrs = append(e.configErrs, fmt.Errorf("%s, requirement %d: %w", where, i, err))
 			}
@@ -106,18 +107,25 @@ func (e *Engine) compileList(where string, reqs node.Requirements, shared map[st
 	}
 }
 
-// fingerprint identifies a requirement list for cache keys.
-func (e *Engine) fingerprint(reqs node.Requirements) string {
+// fingerprint identifies a requirement list for cache keys by its types and
+// the compiled trust material of its sigstoreSigned members (not their
+// configuration text: a key file may change under the same path). ok is
+// false when a member cannot be fingerprinted; nothing is cached then.
+func (e *Engine) fingerprint(reqs node.Requirements) (fp string, ok bool) {
 	var b strings.Builder
 	for i := range reqs {
 		b.WriteString(string(reqs[i].Type))
 		if reqs[i].Sigstore != nil {
+			v := e.verifiers[reqs[i].Sigstore].verifier
+			if v == nil || v.fingerprint == "" {
+				return "", false
+			}
 			b.WriteByte(':')
-			b.WriteString(e.verifiers[reqs[i].Sigstore].fingerprint)
+			b.WriteString(v.fingerprint)
 		}
 		b.WriteByte(';')
 	}
-	return b.String()
+	return b.String(), true
 }
 
 // ConfigErrors lists the requirements that could not be compiled.
@@ -128,13 +136,19 @@ func (e *Engine) PolicyFile() string { return e.policyFile }
 
 // ParseImage normalises an image reference the way CRI-O does before a
 // pull: an optional "docker://" prefix is dropped, short names are
-// qualified (docker.io/library/…), and a reference without tag or digest
-// gets ":latest".
+// qualified (docker.io/library/…), a reference with both a tag and a digest
+// keeps only the digest, and a reference with neither gets ":latest".
 func ParseImage(image string) (reference.Named, error) {
 	s := strings.TrimPrefix(image, "docker://")
 	ref, err := reference.ParseNormalizedNamed(s)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %v", ErrInvalidReference, image, err)
+	}
+	if d, ok := ref.(reference.Digested); ok {
+		if _, tagged := ref.(reference.Tagged); tagged {
+			// The library refuses such references; CRI-O pulls by the digest.
+			return reference.WithDigest(reference.TrimNamed(ref), d.Digest())
+		}
 	}
 	return reference.TagNameOnly(ref), nil
 }
@@ -164,12 +178,26 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 	for i := range res.Requirements {
 		r, outcome := ev.requirement(&res.Requirements[i], res.Requirements)
 		d.Requirements = append(d.Requirements, r)
-		if outcome != OutcomeAllowed {
-			d.Outcome = outcome
-			d.Reason = r.Reason
-			d.NotEvaluated = len(res.Requirements) - i - 1
-			break
+		if outcome == OutcomeAllowed {
+			continue
 		}
+		d.Outcome, d.Reason = outcome, r.Reason
+		rest := res.Requirements[i+1:]
+		d.NotEvaluated = len(rest)
+		if outcome == OutcomeUndecided {
+			// A later requirement that denies without any input makes the
+			// verdict certain after all: report the denial, not an outage.
+			for j := range rest {
+				if rest[j].Type == node.Reject || rest[j].Type == node.SignedBaseLayer {
+					r, outcome := ev.requirement(&rest[j], res.Requirements)
+					d.Requirements = append(d.Requirements, r)
+					d.Outcome, d.Reason = outcome, r.Reason
+					d.NotEvaluated = len(rest) - 1
+					break
+				}
+			}
+		}
+		break
 	}
 	if len(res.Requirements) == 0 { // a parsed policy never has one; fail closed anyway
 		d.Outcome = OutcomeDenied
@@ -177,8 +205,9 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 	}
 	d.Allowed = d.Outcome == OutcomeAllowed
 	if d.Allowed && ev.cacheKey != nil && !d.Cached && e.cache != nil {
-		e.cache.Put(*ev.cacheKey, CacheEntry{Requirements: d.Requirements, Expires: expiry(d.Requirements),
-			Digest: d.Digest, ListDigest: d.ListDigest})
+		att := *d.Attachments
+		e.cache.Put(*ev.cacheKey, CacheEntry{Requirements: cloneResults(d.Requirements), Expires: expiry(d.Requirements),
+			Digest: d.Digest, ListDigest: d.ListDigest, Attachments: &att})
 	}
 	d.Requests = trace.Requests()
 	for _, s := range trace.Stages() {
@@ -299,18 +328,20 @@ func (ev *evaluation) load(all node.Requirements) {
 	att := &Attachments{Repository: repo.Name(), Enabled: e.registries.UseSigstoreAttachments(repo)}
 	ev.decision.Attachments = att
 
+	if att.Enabled {
+		att.Tag = strings.Replace(img.Digest.String(), ":", "-", 1) + ".sig"
+	}
 	if e.cache != nil {
-		key := ev.key(all, img.Digest, repo, att.Enabled)
-		ev.cacheKey = &key
-		if entry, ok := e.cache.Get(key, e.now()); ok {
-			ev.useCached(entry)
-			return
+		if key, ok := ev.key(all, img.Digest, repo, att.Enabled); ok {
+			ev.cacheKey = &key
+			if entry, ok := e.cache.Get(key, e.now()); ok && ev.useCached(entry, all) {
+				return
+			}
 		}
 	}
 	if !att.Enabled {
 		return
 	}
-	att.Tag = strings.Replace(img.Digest.String(), ":", "-", 1) + ".sig"
 	sigs, err := e.fetcher.Signatures(ev.ctx, img)
 	if err != nil {
 		ev.loadErr = err
@@ -333,34 +364,53 @@ func (ev *evaluation) cachedBeforeResolve(all node.Requirements) bool {
 		return false
 	}
 	enabled := e.registries.UseSigstoreAttachments(ev.ref)
-	key := ev.key(all, d.Digest(), ev.ref, enabled)
-	entry, ok := e.cache.Get(key, e.now())
+	key, ok := ev.key(all, d.Digest(), ev.ref, enabled)
 	if !ok {
 		return false
 	}
-	ev.decision.Attachments = &Attachments{Repository: ev.ref.Name(), Enabled: enabled}
+	entry, ok := e.cache.Get(key, e.now())
+	if !ok || !ev.useCached(entry, all) {
+		return false
+	}
 	ev.decision.Digest, ev.decision.ListDigest = entry.Digest, entry.ListDigest
-	ev.useCached(entry)
 	return true
 }
 
 // key identifies this evaluation's verdict. A digest reference is keyed by
 // the requested digest and the platform (so that a manifest list's verdict
 // can be found before resolving it); a tag by the digest it resolved to.
-func (ev *evaluation) key(all node.Requirements, resolved digest.Digest, physical reference.Named, enabled bool) CacheKey {
+// ok is false when the requirements cannot be fingerprinted: nothing is
+// cached then.
+func (ev *evaluation) key(all node.Requirements, resolved digest.Digest, physical reference.Named, enabled bool) (CacheKey, bool) {
 	e := ev.engine
+	fp, ok := e.fingerprint(all)
+	if !ok {
+		return CacheKey{}, false
+	}
 	manifest := resolved.String()
 	if d, ok := ev.ref.(reference.Digested); ok {
 		manifest = d.Digest().String() + " " + e.fetcher.Platform()
 	}
-	return newCacheKey(manifest, e.fingerprint(all), ev.decision.Reference, physical.Name(), strconv.FormatBool(enabled))
+	return newCacheKey(manifest, fp, ev.decision.Reference, physical.Name(), strconv.FormatBool(enabled)), true
 }
 
-// useCached takes the requirement results of an allowed verdict: one per
-// requirement, in policy order.
-func (ev *evaluation) useCached(entry CacheEntry) {
+// useCached takes a cached verdict if it is one this evaluation can use: an
+// allowed result for each requirement, in policy order. Anything else (a
+// foreign Cache implementation's stale or corrupt entry) is a miss.
+func (ev *evaluation) useCached(entry CacheEntry, all node.Requirements) bool {
+	if len(entry.Requirements) != len(all) || entry.Attachments == nil {
+		return false
+	}
+	for i, r := range entry.Requirements {
+		if !r.Allowed || r.Type != string(all[i].Type) {
+			return false
+		}
+	}
 	ev.decision.Cached = true
-	ev.cached = entry.Requirements
+	ev.cached = cloneResults(entry.Requirements)
+	att := *entry.Attachments
+	ev.decision.Attachments = &att
+	return true
 }
 
 // expiry is when an allowed verdict stops being reusable: the earliest

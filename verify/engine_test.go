@@ -162,6 +162,7 @@ func TestRequirementsWithoutSignatures(t *testing.T) {
 		"example.com/rejected":[{"type":"reject"}],
 		"example.com/both":[{"type":"insecureAcceptAnything"},{"type":"reject"},{"type":"insecureAcceptAnything"}],
 		"example.com/gpg":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/nonexistent"}],
+		"example.com/gpg-then-reject":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/nonexistent"},{"type":"insecureAcceptAnything"},{"type":"reject"}],
 		"example.com/base":[{"type":"signedBaseLayer","baseLayerIdentity":{"type":"matchRepository"}}],
 		"example.com/broken":[{"type":"sigstoreSigned","keyPath":"`+missingKey+`"}],
 		"127.0.0.1:1/closed":[{"type":"sigstoreSigned","keyData":"`+testKeyB64(t)+`","signedIdentity":{"type":"matchRepository"}}]
@@ -182,6 +183,7 @@ func TestRequirementsWithoutSignatures(t *testing.T) {
 		{"first denial ends the list", "example.com/both@sha256:" + strings.Repeat("a", 64), verify.OutcomeDenied, "repository",
 			"is rejected by policy.", 1},
 		{"signedBy cannot be decided", "example.com/gpg:1", verify.OutcomeUndecided, "repository", "signedBy", 0},
+		{"a later reject decides anyway", "example.com/gpg-then-reject:1", verify.OutcomeDenied, "repository", "is rejected by policy.", 1},
 		{"signedBaseLayer as the library", "example.com/base:1", verify.OutcomeDenied, "repository", "signedBaseLayer not implemented yet!", 0},
 		{"uncompilable requirement", "example.com/broken:1", verify.OutcomeInvalidConfig, "repository", "missing.pub", 0},
 		{"unreachable registry", "127.0.0.1:1/closed:1", verify.OutcomeUndecided, "repository", "", 0},
@@ -275,4 +277,108 @@ func testKeyB64(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(data)
+}
+
+func TestParseImage(t *testing.T) {
+	digest := "sha256:" + strings.Repeat("a", 64)
+	for _, tc := range []struct{ in, want string }{
+		{"busybox", "docker.io/library/busybox:latest"},
+		{"docker://quay.io/ns/app", "quay.io/ns/app:latest"},
+		{"localhost:5000/app:v1", "localhost:5000/app:v1"},
+		{"quay.io/ns/app@" + digest, "quay.io/ns/app@" + digest},
+		// CRI-O pulls a tag+digest reference by its digest.
+		{"quay.io/ns/app:v1@" + digest, "quay.io/ns/app@" + digest},
+	} {
+		ref, err := verify.ParseImage(tc.in)
+		if err != nil {
+			t.Errorf("ParseImage(%q): %v", tc.in, err)
+			continue
+		}
+		if ref.String() != tc.want {
+			t.Errorf("ParseImage(%q) = %s, want %s", tc.in, ref, tc.want)
+		}
+	}
+}
+
+// TestCacheKeyFollowsTrustMaterial: a key file replaced under the same path
+// must not reuse the verdict the old key earned, even with a shared cache.
+func TestCacheKeyFollowsTrustMaterial(t *testing.T) {
+	srv, err := fixtureServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := srv.Addr() + "/scenarios/key-tagged:v1"
+	var keyData []byte
+	for file, p := range srv.Catalogue().Policies {
+		if strings.HasSuffix(file, "key-tagged-matchrepository.yaml") {
+			keyData = p.Spec.Policy.RootOfTrust.PublicKey.KeyData
+		}
+	}
+	if keyData == nil {
+		t.Fatal("no key-tagged policy in the catalogue")
+	}
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key.pub")
+	policyJSON := `{"default":[{"type":"sigstoreSigned","keyPath":"` + keyFile + `","signedIdentity":{"type":"matchRepository"}}]}`
+	regs, err := node.ParseRegistriesD(map[string][]byte{"r.yaml": []byte("default-docker:\n  use-sigstore-attachments: true\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := verify.NewMemoryCache(0)
+	decide := func(key []byte) *verify.Decision {
+		t.Helper()
+		if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e := policyEngine(t, policyJSON, verify.WithCache(cache), verify.WithRegistries(regs))
+		d, err := e.Verify(t.Context(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := decide(keyData); !d.Allowed {
+		t.Fatalf("trusted key: denied: %s", d.Reason)
+	}
+	otherKey, err := os.ReadFile("testdata/containers-image/cosign.pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := decide(otherKey); d.Allowed || d.Cached {
+		t.Errorf("after the key file changed: allowed=%v cached=%v; want a fresh denial", d.Allowed, d.Cached)
+	}
+	if d := decide(keyData); !d.Allowed || !d.Cached {
+		t.Errorf("back to the trusted key: allowed=%v cached=%v; want the cached allow", d.Allowed, d.Cached)
+	}
+}
+
+// corruptCache returns, for every key, an entry no evaluation may use.
+type corruptCache struct{ entry verify.CacheEntry }
+
+func (c corruptCache) Get(verify.CacheKey, time.Time) (verify.CacheEntry, bool) { return c.entry, true }
+func (corruptCache) Put(verify.CacheKey, verify.CacheEntry)                     {}
+
+func TestCorruptCacheEntriesAreMisses(t *testing.T) {
+	denied := verify.RequirementResult{Type: "sigstoreSigned", Allowed: false}
+	att := &verify.Attachments{Enabled: true}
+	for _, tc := range []struct {
+		desc  string
+		entry verify.CacheEntry
+	}{
+		{"no requirements", verify.CacheEntry{Attachments: att}},
+		{"a denial", verify.CacheEntry{Requirements: []verify.RequirementResult{denied}, Attachments: att}},
+		{"another requirement type", verify.CacheEntry{Requirements: []verify.RequirementResult{{Type: "reject", Allowed: true}}, Attachments: att}},
+		{"too many requirements", verify.CacheEntry{Requirements: []verify.RequirementResult{{Type: "sigstoreSigned", Allowed: true}, {Type: "sigstoreSigned", Allowed: true}}, Attachments: att}},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			engine, ref := fixtureEngine(t, "key-unknown", "MatchRepository", verify.WithCache(corruptCache{tc.entry}))
+			d, err := engine.Verify(t.Context(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Allowed || d.Cached {
+				t.Errorf("allowed=%v cached=%v; a corrupt entry must be ignored", d.Allowed, d.Cached)
+			}
+		})
+	}
 }

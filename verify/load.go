@@ -1,8 +1,11 @@
 package verify
 
 import (
+	"strings"
+
 	"errors"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"os"
 	"path/filepath"
 
@@ -50,6 +53,12 @@ func Load(src Source, fetchOpts []fetch.Option, engineOpts ...Option) (*Engine, 
 	}
 	if src.Namespace != "" && src.PolicyFile != "" {
 		return nil, errors.New("a namespace goes with resources (-f) or a node root (--root), not with a policy file")
+	}
+	if src.Namespace != "" {
+		// It names a file under Root: it must be a namespace name, not a path.
+		if errs := validation.IsDNS1123Label(src.Namespace); len(errs) > 0 {
+			return nil, fmt.Errorf("invalid namespace %q: %s", src.Namespace, strings.Join(errs, "; "))
+		}
 	}
 
 	var (

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,6 +29,9 @@ type UntrustedSignature struct {
 type SigstoreVerifier struct {
 	trust    *trust.Sigstore
 	identity identityRule
+	// fingerprint identifies the trust material and the identity rule, for
+	// cache keys; "" when the material cannot be fingerprinted.
+	fingerprint string
 }
 
 // NewSigstoreVerifier compiles a sigstoreSigned requirement. An error means
@@ -46,7 +50,13 @@ func NewSigstoreVerifier(req *node.SigstoreRequirement) (*SigstoreVerifier, erro
 	if err != nil {
 		return nil, err
 	}
-	return &SigstoreVerifier{trust: t, identity: id}, nil
+	v := &SigstoreVerifier{trust: t, identity: id}
+	if fp := t.Fingerprint(); fp != "" {
+		// Plain data: Marshal cannot fail.
+		rule, _ := json.Marshal(req.SignedIdentity)
+		v.fingerprint = fp + " " + string(rule)
+	}
+	return v, nil
 }
 
 // Evaluate is EvaluateAt with the current time.

@@ -47,6 +47,7 @@ func TestVerifyCommand(t *testing.T) {
 		{"no policy source", []string{"verify", good}, exitUsage, nil},
 		{"two policy sources", []string{"verify", good, "--policy", nodePolicy, "-f", goodPolicy}, exitUsage, nil},
 		{"bad reference", []string{"verify", "Not/A:Ref:x", "--policy", nodePolicy}, exitUsage, nil},
+		{"namespace that is a path", []string{"verify", good, "--root", dir, "--namespace", "../../etc"}, exitUsage, nil},
 		{"bad output format", []string{"verify", good, "--policy", nodePolicy, "-o", "yaml"}, exitUsage, nil},
 		{"unreadable policy", []string{"verify", good, "--policy", filepath.Join(dir, "missing.json")}, exitUsage, nil},
 	}

@@ -14,7 +14,10 @@ import (
 func writeDecisionText(w io.Writer, d *verify.Decision, verbose bool) {
 	verdict := strings.ToUpper(string(d.Outcome))
 	line := fmt.Sprintf("%-9s %s", verdict, d.Reference)
-	if d.Digest != "" {
+	switch {
+	case d.ListDigest != "":
+		line += " (platform instance " + d.Digest + ")"
+	case d.Digest != "" && !strings.Contains(d.Reference, "@"):
 		line += "@" + d.Digest
 	}
 	if d.Reason != "" {
