@@ -2,6 +2,9 @@ package bench
 
 import (
 	"context"
+	"github.com/google/go-containerregistry/pkg/name"
+	configv1 "github.com/openshift/api/config/v1"
+	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +23,7 @@ var roots = []string{"key-tagged", "key-rekor", "fulcio-rekor", "pki-intermediat
 type target struct {
 	name, ref, policyFile string
 	policyJSON, regD      []byte
+	policy                *configv1.ClusterImagePolicy
 }
 
 var setup = sync.OnceValues(func() ([]target, error) {
@@ -54,7 +58,8 @@ var setup = sync.OnceValues(func() ([]target, error) {
 				if err != nil {
 					return nil, err
 				}
-				out = append(out, target{name: root, ref: e.Reference, policyFile: file, policyJSON: r.PolicyJSON, regD: r.RegistriesD})
+				out = append(out, target{name: root, ref: e.Reference, policyFile: file, policyJSON: r.PolicyJSON, regD: r.RegistriesD,
+					policy: cat.Policies[x.Policy]})
 			}
 		}
 	}
@@ -76,6 +81,9 @@ func targets(b *testing.B) []target {
 // BenchmarkDecision measures one allowed pull decision per root of trust:
 //   - library: what CRI-O pays per pull — parse policy.json, open the image
 //     through the docker transport, IsRunningImageAllowed;
+//   - cosign: `cosign verify`'s check (cosign.VerifyImageSignatures, offline,
+//     trust material parsed once outside the loop), where cosign has an
+//     equivalent of the policy;
 //   - cold: what `sigpolicy verify` pays per image — load and compile the
 //     policy, a new registry client, Verify;
 //   - warm: an embedded Engine reused across decisions (connections and
@@ -91,6 +99,19 @@ func BenchmarkDecision(b *testing.B) {
 				}
 			}
 		})
+		if opts := cosignOptions(b, tg.policy); opts != nil {
+			b.Run(tg.name+"/cosign", func(b *testing.B) {
+				ref, err := name.ParseReference(tg.ref)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if _, _, err := cosign.VerifyImageSignatures(b.Context(), ref, opts); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 		b.Run(tg.name+"/cold", func(b *testing.B) {
 			for b.Loop() {
 				e, err := verify.Load(verify.Source{Resources: []string{tg.policyFile}}, nil)
