@@ -40,8 +40,9 @@ func (c *Client) Signatures(ctx context.Context, img *Image) ([]Signature, error
 	}
 	host := reference.Domain(img.Physical)
 	key := endpointKey{host: host, repo: reference.Path(img.Physical), insecure: img.source.insecure}
-	sigs, shared, err := c.signatures.do(ctx, key.String()+"@"+img.Digest.String(), func() ([]Signature, error) {
-		return c.readSignatures(ctx, key, img.Digest)
+	d := img.attachmentDigest()
+	sigs, shared, err := c.signatures.do(ctx, key.String()+"@"+d.String(), func() ([]Signature, error) {
+		return c.readSignatures(ctx, key, d)
 	})
 	if shared {
 		recordLocal(ctx, Request{Method: "GET", URL: "signatures of " + key.String() + "@" + img.Digest.String(), Attempt: 1, Shared: true})
@@ -57,6 +58,20 @@ func (c *Client) Signatures(ctx context.Context, img *Image) ([]Signature, error
 	}
 	return out, nil
 }
+
+// attachmentDigest names img's cosign attachments: the sha256 digest of the
+// manifest, even for an image pulled by another algorithm's digest, as the
+// library computes it.
+func (img *Image) attachmentDigest() digest.Digest {
+	if img.Digest.Algorithm() == digest.Canonical {
+		return img.Digest
+	}
+	return digest.Canonical.FromBytes(img.Manifest)
+}
+
+// AttachmentTag is the tag holding img's cosign signatures,
+// "sha256-<hex>.sig".
+func (img *Image) AttachmentTag() string { return sigstoreAttachmentTag(img.attachmentDigest()) }
 
 // sigstoreAttachmentTag is the library's tag for d's attachments.
 func sigstoreAttachmentTag(d digest.Digest) string {

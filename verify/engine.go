@@ -285,7 +285,7 @@ func (ev *evaluation) sigstore(req *node.Requirement, all node.Requirements) (Re
 		return ev.cached[i], OutcomeAllowed
 	}
 	t := time.Now()
-	result = c.verifier.EvaluateAt(e.now(), ev.ref, ev.image.Digest, ev.sigs)
+	result = c.verifier.EvaluateManifestAt(e.now(), ev.ref, ev.image.Manifest, ev.image.Digest, ev.sigs)
 	ev.verifyTime += time.Since(t)
 	if !result.Allowed {
 		return result, OutcomeDenied
@@ -329,7 +329,7 @@ func (ev *evaluation) load(all node.Requirements) {
 	ev.decision.Attachments = att
 
 	if att.Enabled {
-		att.Tag = strings.Replace(img.Digest.String(), ":", "-", 1) + ".sig"
+		att.Tag = img.AttachmentTag()
 	}
 	if e.cache != nil {
 		if key, ok := ev.key(all, img.Digest, repo, att.Enabled); ok {

@@ -9,6 +9,7 @@ import (
 
 	digest "github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/manifest"
 
 	"github.com/sigpolicy/sigpolicy/policy/node"
 	"github.com/sigpolicy/sigpolicy/trust"
@@ -71,6 +72,38 @@ func (v *SigstoreVerifier) Evaluate(image reference.Named, manifestDigest digest
 // The result always explains itself; it is never an error: every failure is
 // a denial with the library's wording.
 func (v *SigstoreVerifier) EvaluateAt(now time.Time, image reference.Named, manifestDigest digest.Digest, sigs []UntrustedSignature) RequirementResult {
+	return v.evaluate(now, image, pulled{digest: manifestDigest}, sigs)
+}
+
+// EvaluateManifestAt is EvaluateAt given the pulled manifest itself, as the
+// library is: a signature of the manifest under another digest algorithm
+// than manifestDigest's (a sha256 signature of an image pulled by sha512) is
+// then accepted too.
+func (v *SigstoreVerifier) EvaluateManifestAt(now time.Time, image reference.Named, manifestBytes []byte, manifestDigest digest.Digest, sigs []UntrustedSignature) RequirementResult {
+	return v.evaluate(now, image, pulled{digest: manifestDigest, body: manifestBytes}, sigs)
+}
+
+// pulled is the manifest signatures must sign: its digest, and its bytes
+// when known.
+type pulled struct {
+	digest digest.Digest
+	body   []byte
+}
+
+// signedBy reports whether a signature of d covers the manifest, as the
+// library's manifest.MatchesDigest decides.
+func (p pulled) signedBy(d digest.Digest) bool {
+	if d == p.digest {
+		return true
+	}
+	if p.body == nil {
+		return false
+	}
+	ok, err := manifest.MatchesDigest(p.body, d)
+	return err == nil && ok
+}
+
+func (v *SigstoreVerifier) evaluate(now time.Time, image reference.Named, m pulled, sigs []UntrustedSignature) RequirementResult {
 	res := RequirementResult{Type: string(node.SigstoreSigned), Signatures: make([]SignatureResult, 0, len(sigs))}
 	var rejected []int // indices in res.Signatures
 	skipped := 0
@@ -84,7 +117,7 @@ func (v *SigstoreVerifier) EvaluateAt(now time.Time, image reference.Named, mani
 			})
 			continue
 		}
-		sr, validUntil := v.evaluateSignature(now, image, manifestDigest, sig)
+		sr, validUntil := v.evaluateSignature(now, image, m, sig)
 		sr.Index = i
 		res.Signatures = append(res.Signatures, sr)
 		if sr.Accepted {
@@ -119,7 +152,7 @@ func (v *SigstoreVerifier) EvaluateAt(now time.Time, image reference.Named, mani
 // evaluateSignature runs every check on one simple-signing layer, in the
 // library's order: trust (SET, certificate, signature), then the payload,
 // the manifest digest and the signed identity.
-func (v *SigstoreVerifier) evaluateSignature(now time.Time, image reference.Named, manifestDigest digest.Digest, sig UntrustedSignature) (SignatureResult, time.Time) {
+func (v *SigstoreVerifier) evaluateSignature(now time.Time, image reference.Named, m pulled, sig UntrustedSignature) (SignatureResult, time.Time) {
 	sr := SignatureResult{LayerDigest: sig.LayerDigest}
 	auth, err := v.trust.Authenticate(sig.Payload, sig.Annotations, now)
 	sr.Checks = make([]Check, len(auth.Steps), len(auth.Steps)+3)
@@ -143,12 +176,12 @@ func (v *SigstoreVerifier) evaluateSignature(now time.Time, image reference.Name
 	}
 	sr.Checks = append(sr.Checks, Check{Name: CheckPayload, Passed: true, Expected: "a " + cosignSignatureType, Got: "well-formed"})
 
-	if claims.manifestDigest != manifestDigest {
+	if !m.signedBy(claims.manifestDigest) {
 		return sr.reject(ReasonDigestMismatch,
-			Check{Name: CheckManifestDigest, Expected: manifestDigest.String(), Got: claims.manifestDigest.String()},
+			Check{Name: CheckManifestDigest, Expected: m.digest.String(), Got: claims.manifestDigest.String()},
 			fmt.Sprintf("Signature for digest %s does not match", claims.manifestDigest)), time.Time{}
 	}
-	sr.Checks = append(sr.Checks, Check{Name: CheckManifestDigest, Passed: true, Expected: manifestDigest.String(), Got: claims.manifestDigest.String()})
+	sr.Checks = append(sr.Checks, Check{Name: CheckManifestDigest, Passed: true, Expected: m.digest.String(), Got: claims.manifestDigest.String()})
 
 	idCheck := Check{Name: CheckIdentity, Expected: v.identity.expected(image), Got: claims.dockerReference}
 	if !v.identity.matches(image, claims.dockerReference) {
