@@ -84,47 +84,22 @@ spec:
 		return string(data)
 	}()
 
-	tests := []struct {
-		desc     string
-		stdin    string
-		args     []string
-		wantCode int
-		wantOut  []string
-		wantErr  []string
-	}{
+	runCases(t, []cliCase{
 		{"product doc examples", "", []string{"validate", "-f", examples}, exitOK,
-			[]string{"OK ClusterImagePolicy p1\n", "OK ClusterImagePolicy pki-policy\n", "OK ImagePolicy mynamespace/p0\n"}, nil},
-		{"stdin", exampleKey, []string{"validate", "-f", "-"}, exitOK, []string{"OK ClusterImagePolicy p1\n"}, nil},
+			[]string{"OK ClusterImagePolicy p1\n", "OK ClusterImagePolicy pki-policy\n", "OK ImagePolicy mynamespace/p0\n"}, nil, nil},
+		{"stdin", exampleKey, []string{"validate", "-f", "-"}, exitOK, []string{"OK ClusterImagePolicy p1\n"}, nil, nil},
 		{"invalid object", "", []string{"validate", "-f", bad}, exitRejected,
 			[]string{"bad.yaml, document 1: ClusterImagePolicy bad: spec.scopes[0]: Invalid value: \"string\": invalid image scope format",
 				"spec.policy.rootOfTrust.publicKey.keyData: Invalid value: \"Zm9vIGJhcg==\": spec.policy.rootOfTrust.publicKey.keyData in body should be at least 68 chars long"},
-			[]string{"1 invalid object(s)"}},
+			[]string{"1 invalid object(s)"}, nil},
 		{"unknown field", "", []string{"validate", "-f", unknown}, exitRejected,
-			[]string{"spec.scopez: Forbidden: unknown field", "spec.scopes: Required value"}, nil},
+			[]string{"spec.scopez: Forbidden: unknown field", "spec.scopes: Required value"}, nil, nil},
 		{"PEM garbage between valid markers", "", []string{"validate", "-f", garbageKey}, exitRejected,
-			[]string{"spec.policy.rootOfTrust.publicKey.keyData: Invalid value: accepted by the API server but unusable on the node"}, nil},
-		{"broken YAML", "", []string{"validate", "-f", broken}, exitUsage, nil, []string{"broken.yaml, document 1"}},
-		{"empty file", "", []string{"validate", "-f", empty}, exitUsage, nil, []string{"empty input"}},
-		{"missing file", "", []string{"validate", "-f", filepath.Join(dir, "nope.yaml")}, exitUsage, nil, []string{"no such file"}},
-		{"no -f", "", []string{"validate"}, exitUsage, nil, []string{"at least one -f PATH is required"}},
-		{"positional argument", "", []string{"validate", "x.yaml"}, exitUsage, nil, []string{"unknown command"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			out, errOut, code := run(t, tc.stdin, tc.args...)
-			if code != tc.wantCode {
-				t.Errorf("exit code = %d, want %d\nstdout: %s\nstderr: %s", code, tc.wantCode, out, errOut)
-			}
-			for _, w := range tc.wantOut {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out)
-				}
-			}
-			for _, w := range tc.wantErr {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errOut)
-				}
-			}
-		})
-	}
+			[]string{"spec.policy.rootOfTrust.publicKey.keyData: Invalid value: accepted by the API server but unusable on the node"}, nil, nil},
+		{"broken YAML", "", []string{"validate", "-f", broken}, exitUsage, nil, []string{"broken.yaml, document 1"}, nil},
+		{"empty file", "", []string{"validate", "-f", empty}, exitUsage, nil, []string{"empty input"}, nil},
+		{"missing file", "", []string{"validate", "-f", filepath.Join(dir, "nope.yaml")}, exitUsage, nil, []string{"no such file"}, nil},
+		{"no -f", "", []string{"validate"}, exitUsage, nil, []string{"at least one -f PATH is required"}, nil},
+		{"positional argument", "", []string{"validate", "x.yaml"}, exitUsage, nil, []string{"unknown command"}, nil},
+	})
 }
