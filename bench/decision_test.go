@@ -12,7 +12,6 @@ import (
 
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/internal/libref"
-	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
 
@@ -22,7 +21,7 @@ var roots = []string{"key-tagged", "key-rekor", "fulcio-rekor", "pki-intermediat
 
 type target struct {
 	name, ref, policyFile string
-	policyJSON, regD      []byte
+	rendered              *rendered
 	policy                *configv1.ClusterImagePolicy
 }
 
@@ -50,16 +49,11 @@ var setup = sync.OnceValues(func() ([]target, error) {
 					continue
 				}
 				file := filepath.Join(dir, x.Policy)
-				set, err := policy.Load(file)
+				r, err := render(file)
 				if err != nil {
 					return nil, err
 				}
-				r, err := policy.Render(set, policy.RenderOptions{})
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, target{name: root, ref: e.Reference, policyFile: file, policyJSON: r.PolicyJSON, regD: r.RegistriesD,
-					policy: cat.Policies[x.Policy]})
+				out = append(out, target{name: root, ref: e.Reference, policyFile: file, rendered: r, policy: cat.Policies[x.Policy]})
 			}
 		}
 	}
@@ -91,9 +85,8 @@ func targets(b *testing.B) []target {
 func BenchmarkDecision(b *testing.B) {
 	for _, tg := range targets(b) {
 		b.Run(tg.name+"/library", func(b *testing.B) {
-			regD := map[string][]byte{"sigstore-registries.yaml": tg.regD}
 			for b.Loop() {
-				ok, err := libref.Allowed(b.Context(), tg.policyJSON, regD, tg.ref)
+				ok, err := libref.Allowed(b.Context(), tg.rendered.policyJSON, tg.rendered.registriesD, tg.ref)
 				if !ok {
 					b.Fatal(err)
 				}

@@ -25,6 +25,7 @@ Exit codes: 0 success/allowed, 1 invalid or denied, 2 usage or input error,
 		newVerifyCmd(),
 		newLintCmd(),
 		newSimulateCmd(),
+		newBenchCmd(),
 	)
 	return root
 }
