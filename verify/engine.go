@@ -1,21 +1,21 @@
 package verify
 
 import (
-	"maps"
-	"slices"
-	"strconv"
-
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/opencontainers/go-digest"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/image/v5/docker/reference"
+
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/policy/node"
-	"go.podman.io/image/v5/docker/reference"
 )
 
 // Engine decides image pulls for one compiled policy. Build it with New; it

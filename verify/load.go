@@ -1,13 +1,13 @@
 package verify
 
 import (
-	"strings"
-
 	"errors"
 	"fmt"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/policy"
