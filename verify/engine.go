@@ -242,13 +242,12 @@ type evaluation struct {
 }
 
 func (ev *evaluation) requirement(req *node.Requirement, all node.Requirements) (RequirementResult, Outcome) {
-	imageName := "docker://" + ev.ref.String()
 	switch req.Type {
 	case node.InsecureAcceptAnything:
 		return RequirementResult{Type: string(req.Type), Allowed: true, Code: ReasonAccepted}, OutcomeAllowed
 	case node.Reject:
 		return RequirementResult{Type: string(req.Type), Code: ReasonPolicyReject,
-			Reason: fmt.Sprintf("Running image %s is rejected by policy.", imageName)}, OutcomeDenied
+			Reason: fmt.Sprintf("Running image docker://%s is rejected by policy.", ev.decision.Reference)}, OutcomeDenied
 	case node.SignedBaseLayer:
 		return RequirementResult{Type: string(req.Type), Code: ReasonUnsupported,
 			Reason: "signedBaseLayer not implemented yet!"}, OutcomeDenied
