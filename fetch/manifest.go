@@ -77,11 +77,11 @@ func checkManifest(op, url string, res *response, want digest.Digest) (*fetchedM
 	// Whether a body parses is a function of its bytes, which their digest
 	// pins: a manifest seen before (by tag or digest) is not parsed again.
 	memo := string(got) + " " + mt
-	if !validManifests.has(memo) {
+	if _, known := validManifests.Get(memo); !known {
 		if err := parseManifest(res.body, mt); err != nil {
 			return nil, &Error{Kind: ErrMalformed, Op: op, URL: url, Err: err}
 		}
-		validManifests.add(memo)
+		validManifests.Put(memo, struct{}{})
 	}
 	return &fetchedManifest{mediaType: mt, body: res.body, digest: got}, nil
 }

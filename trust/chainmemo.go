@@ -5,10 +5,11 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/pem"
-	"sync"
 	"time"
 
 	sigsig "github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/sigpolicy/sigpolicy/internal/bounded"
 )
 
 // maxVerifiedCertificates bounds the memo of verified signing certificates
@@ -35,8 +36,11 @@ const maxVerifiedCertificates = 1024
 // the ValidUntil it returns is the end of the chain verified then, which is
 // valid at the later time too. It is safe for concurrent use.
 type certMemo struct {
-	mu      sync.RWMutex
-	entries map[certKey]*verifiedCert
+	entries *bounded.Map[certKey, *verifiedCert]
+}
+
+func newCertMemo() *certMemo {
+	return &certMemo{entries: bounded.New[certKey, *verifiedCert](maxVerifiedCertificates)}
 }
 
 // certKey identifies a certificate annotation and a chain annotation: the
@@ -138,9 +142,7 @@ func (m *certMemo) lookup(key certKey, at time.Time) *verifiedCert {
 	if at.IsZero() {
 		return nil
 	}
-	m.mu.RLock()
-	v := m.entries[key]
-	m.mu.RUnlock()
+	v, _ := m.entries.Get(key)
 	if v == nil || !v.holdsAt(at) {
 		return nil
 	}
@@ -153,12 +155,7 @@ func (m *certMemo) store(key certKey, at time.Time, v *verifiedCert) {
 	if at.IsZero() {
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.entries == nil || len(m.entries) >= maxVerifiedCertificates {
-		m.entries = make(map[certKey]*verifiedCert)
-	}
-	m.entries[key] = v
+	m.entries.Put(key, v)
 }
 
 // poolCertificates returns the certificates x509.CertPool.AppendCertsFromPEM

@@ -100,18 +100,18 @@ func TestCertMemoReusesOnlyRepeatableVerifications(t *testing.T) {
 }
 
 func TestCertMemoIsBounded(t *testing.T) {
-	m := &certMemo{}
+	m := newCertMemo()
 	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	var last certKey
 	for i := range maxVerifiedCertificates + 1 {
 		last = newCertKey([]byte{byte(i), byte(i >> 8)}, nil)
 		m.store(last, at, &verifiedCert{})
-		if n := len(m.entries); n > maxVerifiedCertificates {
+		if n := m.entries.Len(); n > maxVerifiedCertificates {
 			t.Fatalf("%d entries after %d stores", n, i+1)
 		}
 	}
-	if len(m.entries) != 1 || m.lookup(last, at) == nil {
-		t.Fatalf("a full memo is not emptied before storing: %d entries", len(m.entries))
+	if m.entries.Len() != 1 || m.lookup(last, at) == nil {
+		t.Fatalf("a full memo is not emptied before storing: %d entries", m.entries.Len())
 	}
 }
 

@@ -44,7 +44,7 @@ func compileFulcio(f *node.FulcioRoot) (*fulcioRoot, error) {
 		return nil, errors.New("Internal inconsistency: Fulcio use set up without subject email")
 	}
 	return &fulcioRoot{roots: roots, rootCerts: poolCertificates(caPEMs[0]), issuer: f.OIDCIssuer, email: f.SubjectEmail,
-		anchors: &anchors{}, memo: &certMemo{}}, nil
+		anchors: &anchors{}, memo: newCertMemo()}, nil
 }
 
 // verify checks a Fulcio leaf (and optional chain) at the Rekor integration

@@ -36,7 +36,7 @@ func compilePKI(p *node.PKIRoot) (*pkiRoot, error) {
 	if len(rootPEMs) != 1 {
 		return nil, errors.New(`Internal inconsistency: PKI specified with not exactly one of "caRootsPath" nor "caRootsData"`)
 	}
-	res := &pkiRoot{roots: x509.NewCertPool(), email: p.SubjectEmail, hostname: p.SubjectHostname, anchors: &anchors{}, memo: &certMemo{}}
+	res := &pkiRoot{roots: x509.NewCertPool(), email: p.SubjectEmail, hostname: p.SubjectHostname, anchors: &anchors{}, memo: newCertMemo()}
 	if !res.roots.AppendCertsFromPEM(rootPEMs[0]) {
 		return nil, errors.New("error loading PKI CA Roots certificates")
 	}
