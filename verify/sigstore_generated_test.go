@@ -173,21 +173,8 @@ func TestRekorSETsMatchLibrary(t *testing.T) {
 }
 
 func TestFulcioCertificatesMatchLibrary(t *testing.T) {
-	md := digest.FromBytes(testManifest)
-	logged := time.Date(2023, 3, 1, 12, 0, 0, 0, time.UTC)
-	ca := newTestCA(t, logged.Add(-24*time.Hour), logged.Add(365*24*time.Hour))
-	otherCA := newTestCA(t, logged.Add(-24*time.Hour), logged.Add(365*24*time.Hour))
-	rekor := newTestRekor(t)
-	key := newTestKey(t, "ecdsa")
-	payload := cosignPayload(md, genRepo)
-	sig := key.sign(t, payload)
-	short := leafSpec{emails: []string{genEmail}, issuerV1: genIssuer, issuerV2: genIssuer,
-		notBefore: logged.Add(-5 * time.Minute), notAfter: logged.Add(5 * time.Minute)}
-	req := &node.SigstoreRequirement{
-		Fulcio:             &node.FulcioRoot{CAData: ca.rootPEM, OIDCIssuer: genIssuer, SubjectEmail: genEmail},
-		RekorPublicKeyData: rekor.key.pubPEM,
-		SignedIdentity:     node.Identity{Type: node.MatchRepository},
-	}
+	f := newFulcioFixture(t)
+	logged, ca, otherCA, rekor, key, payload, sig, short, req := f.logged, f.ca, f.otherCA, f.rekor, f.key, f.payload, f.sig, f.spec, f.req
 	sigWith := func(certPEM, chain []byte, integrated time.Time) []UntrustedSignature {
 		set := rekor.set(t, setEntry{keyOrCertPEM: certPEM, signature: sig, payload: payload, integratedTime: integrated.Unix()})
 		ann := map[string]string{trust.SignatureAnnotation: sig, trust.SETAnnotation: set, trust.CertificateAnnotation: string(certPEM)}

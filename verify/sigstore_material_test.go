@@ -24,6 +24,7 @@ import (
 	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	digest "github.com/opencontainers/go-digest"
 
+	"github.com/sigpolicy/sigpolicy/policy/node"
 	"github.com/sigpolicy/sigpolicy/trust"
 )
 
@@ -258,4 +259,38 @@ func certPEM(c *x509.Certificate) []byte {
 func layer(payload []byte, annotations map[string]string) UntrustedSignature {
 	return UntrustedSignature{MediaType: trust.SimpleSigningMediaType, Payload: payload, Annotations: annotations,
 		LayerDigest: digest.FromBytes(payload).String()}
+}
+
+// fulcioFixture is a Fulcio + Rekor setup logged at a fixed time: a CA and a
+// foreign CA, a log, a signing key and its signed cosign payload, a
+// 10-minute leaf spec around the log time, and the requirement trusting ca.
+type fulcioFixture struct {
+	md          digest.Digest
+	logged      time.Time
+	ca, otherCA *testCA
+	rekor       *testRekor
+	key         *testKey
+	payload     []byte
+	sig         string
+	spec        leafSpec
+	req         *node.SigstoreRequirement
+}
+
+func newFulcioFixture(t testing.TB) fulcioFixture {
+	t.Helper()
+	f := fulcioFixture{md: digest.FromBytes(testManifest), logged: time.Date(2023, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f.ca = newTestCA(t, f.logged.Add(-24*time.Hour), f.logged.Add(365*24*time.Hour))
+	f.otherCA = newTestCA(t, f.logged.Add(-24*time.Hour), f.logged.Add(365*24*time.Hour))
+	f.rekor = newTestRekor(t)
+	f.key = newTestKey(t, "ecdsa")
+	f.payload = cosignPayload(f.md, genRepo)
+	f.sig = f.key.sign(t, f.payload)
+	f.spec = leafSpec{emails: []string{genEmail}, issuerV1: genIssuer, issuerV2: genIssuer,
+		notBefore: f.logged.Add(-5 * time.Minute), notAfter: f.logged.Add(5 * time.Minute)}
+	f.req = &node.SigstoreRequirement{
+		Fulcio:             &node.FulcioRoot{CAData: f.ca.rootPEM, OIDCIssuer: genIssuer, SubjectEmail: genEmail},
+		RekorPublicKeyData: f.rekor.key.pubPEM,
+		SignedIdentity:     node.Identity{Type: node.MatchRepository},
+	}
+	return f
 }

@@ -230,21 +230,8 @@ func TestPKICertificateMemoKeepsValidUntil(t *testing.T) {
 }
 
 func TestFulcioCertificateMemoMatchesFullVerification(t *testing.T) {
-	md := digest.FromBytes(testManifest)
-	logged := time.Date(2023, 3, 1, 12, 0, 0, 0, time.UTC)
-	ca := newTestCA(t, logged.Add(-24*time.Hour), logged.Add(365*24*time.Hour))
-	otherCA := newTestCA(t, logged.Add(-24*time.Hour), logged.Add(365*24*time.Hour))
-	rekor := newTestRekor(t)
-	key := newTestKey(t, "ecdsa")
-	payload := cosignPayload(md, genRepo)
-	sig := key.sign(t, payload)
-	spec := leafSpec{emails: []string{genEmail}, issuerV1: genIssuer, issuerV2: genIssuer,
-		notBefore: logged.Add(-5 * time.Minute), notAfter: logged.Add(5 * time.Minute)}
-	req := &node.SigstoreRequirement{
-		Fulcio:             &node.FulcioRoot{CAData: ca.rootPEM, OIDCIssuer: genIssuer, SubjectEmail: genEmail},
-		RekorPublicKeyData: rekor.key.pubPEM,
-		SignedIdentity:     node.Identity{Type: node.MatchRepository},
-	}
+	f := newFulcioFixture(t)
+	logged, ca, otherCA, rekor, key, payload, sig, spec, req := f.logged, f.ca, f.otherCA, f.rekor, f.key, f.payload, f.sig, f.spec, f.req
 	// The Fulcio chain is verified at the SET's integratedTime, not at the
 	// evaluation's time.
 	eval := func(leaf, chain []byte, integrated time.Time) memoEval {
