@@ -16,11 +16,14 @@ import (
 // search (${XDG_RUNTIME_DIR}/containers/auth.json,
 // ~/.config/containers/auth.json, $DOCKER_CONFIG/config.json or
 // ~/.docker/config.json, ~/.dockercfg). An explicit file must exist and be
-// JSON, so a typo fails New instead of every pull.
-func authContext(authFile string, sys *types.SystemContext) (*types.SystemContext, error) {
+// JSON, so a typo fails New instead of every pull. Credential helpers come
+// from registriesConf when it names a file, else from the host's
+// registries.conf, as for podman on this machine.
+func authContext(authFile, registriesConf string) (*types.SystemContext, error) {
 	auth := &types.SystemContext{}
-	if sys != nil {
-		*auth = *sys // credential helpers come from the same registries.conf
+	if registriesConf != "" {
+		auth.SystemRegistriesConfPath = registriesConf
+		auth.SystemRegistriesConfDirPath = registriesConf + ".d"
 	}
 	if authFile == "" {
 		authFile = os.Getenv("REGISTRY_AUTH_FILE")

@@ -15,7 +15,6 @@ type Client struct {
 	hosts    hostRules
 	wire     *wire
 	authSys  *types.SystemContext // where credentials are looked up
-	sys      *types.SystemContext // registries.conf, nil when none was given
 	cache    *blobCache           // nil when disabled
 
 	endpoints  group[*endpoint]   // kept: one authenticated client per repository
@@ -36,11 +35,7 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sys, err := registriesConf(o.registriesConf)
-	if err != nil {
-		return nil, err
-	}
-	authSys, err := authContext(o.authFile, sys)
+	authSys, err := authContext(o.authFile, o.registriesConf.Path())
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +46,6 @@ func New(opts ...Option) (*Client, error) {
 		hosts:     hosts,
 		wire:      newWire(hosts, o.transport),
 		authSys:   authSys,
-		sys:       sys,
 		cache:     newBlobCache(o.cacheBytes),
 		endpoints: group[*endpoint]{keep: true},
 	}, nil

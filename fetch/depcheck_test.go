@@ -1,31 +1,12 @@
 package fetch
 
 import (
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/sigpolicy/sigpolicy/internal/depcheck"
 )
 
-// TestDependencies keeps the data flow one-way: fetch imports no other
-// sigpolicy package but the leaf utility internal/bounded.
-func TestDependencies(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		parsed, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range parsed.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			if strings.HasPrefix(path, "github.com/sigpolicy/sigpolicy/") && path != "github.com/sigpolicy/sigpolicy/internal/bounded" {
-				t.Errorf("%s imports %s; fetch must not depend on other sigpolicy packages", f, path)
-			}
-		}
-	}
+func TestLayering(t *testing.T) {
+	depcheck.AllowOnly(t, "policy/node", "internal/bounded")
+	depcheck.NoFlagNames(t)
 }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"go.podman.io/image/v5/docker/reference"
-	"go.podman.io/image/v5/pkg/sysregistriesv2"
-	"go.podman.io/image/v5/types"
+
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 // source is one place an image may be read from: a mirror or its origin.
@@ -14,30 +14,11 @@ type source struct {
 	insecure bool            // `insecure = true` for this endpoint in registries.conf
 }
 
-// registriesConf loads path (and the drop-in directory path.d) through the
-// library, so a broken file fails New rather than the first pull.
-func registriesConf(path string) (*types.SystemContext, error) {
-	if path == "" {
-		return nil, nil
-	}
-	sys := &types.SystemContext{SystemRegistriesConfPath: path, SystemRegistriesConfDirPath: path + ".d"}
-	if _, err := sysregistriesv2.TryUpdatingCache(sys); err != nil {
-		return nil, fmt.Errorf("loading registries configuration: %w", err)
-	}
-	return sys, nil
-}
-
 // sources lists where to look for logical, in the library's order: the
 // mirrors that apply (PullSourcesFromReference honours mirror-by-digest-only
 // and pull-from-mirror), then the origin.
 func (c *Client) sources(logical reference.Named) ([]source, error) {
-	if c.sys == nil {
-		return []source{{ref: logical}}, nil
-	}
-	reg, err := sysregistriesv2.FindRegistry(c.sys, logical.Name())
-	if err != nil {
-		return nil, fmt.Errorf("loading registries configuration: %w", err)
-	}
+	reg := c.opts.registriesConf.FindRegistry(logical.Name())
 	if reg == nil {
 		return []source{{ref: logical}}, nil
 	}
@@ -56,16 +37,9 @@ func (c *Client) sources(logical reference.Named) ([]source, error) {
 // namespace or repository prefix), as the library's docker client does for
 // each physical reference it reads from.
 func (c *Client) checkBlocked(repository string) error {
-	if c.sys == nil {
-		return nil
-	}
-	reg, err := sysregistriesv2.FindRegistry(c.sys, repository)
-	if err != nil {
-		return fmt.Errorf("loading registries configuration: %w", err)
-	}
-	if reg != nil && reg.Blocked {
+	if reg := c.opts.registriesConf.FindRegistry(repository); reg != nil && reg.Blocked {
 		return &Error{Kind: ErrBlocked, Op: "connecting to " + repository,
-			Err: fmt.Errorf("registry %s is blocked in one of %s", reg.Prefix, sysregistriesv2.ConfigurationSourceDescription(c.sys))}
+			Err: fmt.Errorf("registry %s is blocked in one of %s", reg.Prefix, c.opts.registriesConf.Describe())}
 	}
 	return nil
 }
@@ -74,9 +48,8 @@ func (c *Client) checkBlocked(repository string) error {
 // registries.conf entry gives it mirrors, rewrites or blocks it. The image's
 // physical reference is then ref itself, known without a request.
 func (c *Client) OriginOnly(ref reference.Named) bool {
-	if c.sys == nil {
-		return true
-	}
-	reg, err := sysregistriesv2.FindRegistry(c.sys, ref.Name())
-	return err == nil && reg == nil
+	return c.opts.registriesConf.FindRegistry(ref.Name()) == nil
 }
+
+// RegistriesConf returns the registries.conf the Client follows; nil when none.
+func (c *Client) RegistriesConf() *node.RegistriesConf { return c.opts.registriesConf }

@@ -3,9 +3,10 @@ package fetch
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 // Defaults, applied in one place by New.
@@ -44,7 +45,7 @@ type options struct {
 	maxRedirects   int
 	concurrency    int
 	cacheBytes     int64
-	registriesConf string
+	registriesConf *node.RegistriesConf
 	transport      http.RoundTripper
 }
 
@@ -192,16 +193,15 @@ func WithCacheBytes(n int64) Option {
 	}
 }
 
-// WithRegistriesConf reads mirrors, `insecure` and `blocked` from this
-// registries.conf (v2) and the drop-in directory PATH.d, through the
-// library's sysregistriesv2. Default: none; images are read from their own
-// registry and the host's registries.conf is not consulted.
-func WithRegistriesConf(path string) Option {
+// WithRegistriesConf follows the mirrors, `insecure` and `blocked` entries
+// of a compiled registries.conf. Default: none; images are read from their
+// own registry and the host's registries.conf is not consulted.
+func WithRegistriesConf(conf *node.RegistriesConf) Option {
 	return func(o *options) error {
-		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("registries.conf: %w", err)
+		if conf == nil {
+			return fmt.Errorf("registries.conf is nil")
 		}
-		o.registriesConf = path
+		o.registriesConf = conf
 		return nil
 	}
 }
