@@ -107,7 +107,7 @@ func BenchmarkDecision(b *testing.B) {
 		}
 		b.Run(tg.name+"/cold", func(b *testing.B) {
 			for b.Loop() {
-				e, err := verify.Load(verify.Source{Resources: []string{tg.policyFile}}, nil)
+				e, err := engineFor(tg.policyFile)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -115,7 +115,7 @@ func BenchmarkDecision(b *testing.B) {
 			}
 		})
 		b.Run(tg.name+"/warm", func(b *testing.B) {
-			e, err := verify.Load(verify.Source{Resources: []string{tg.policyFile}}, nil)
+			e, err := engineFor(tg.policyFile)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func BenchmarkDecision(b *testing.B) {
 // held by the registry client) whose verdict is cached.
 func BenchmarkCacheHit(b *testing.B) {
 	tg := targets(b)[0]
-	e, err := verify.Load(verify.Source{Resources: []string{tg.policyFile}}, nil, verify.WithCache(verify.NewMemoryCache(0)))
+	e, err := engineFor(tg.policyFile, verify.WithCache(verify.NewMemoryCache(0)))
 	if err != nil {
 		b.Fatal(err)
 	}

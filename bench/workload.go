@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/internal/libref"
@@ -75,7 +76,7 @@ func newWorkload(cat *fixtures.Catalogue) (*workload, error) {
 			file := filepath.Join(dir, filepath.FromSlash(x.Policy))
 			k := engineKey{x.Policy, platform}
 			if engines[k] == nil {
-				eng, err := verify.Load(verify.Source{Resources: []string{file}}, nil, verify.WithFetcher(f))
+				eng, err := engineFor(file, verify.WithFetcher(f))
 				if err != nil {
 					return nil, fmt.Errorf("bench: %s: %w", x.Policy, err)
 				}
@@ -93,6 +94,19 @@ func newWorkload(cat *fixtures.Catalogue) (*workload, error) {
 	}
 	w.policies = len(libs)
 	return w, nil
+}
+
+// engineFor compiles a policy resources file and builds its cluster-wide engine.
+func engineFor(file string, opts ...verify.Option) (*verify.Engine, error) {
+	compiled, err := cluster.Load(cluster.Source{Objects: []string{file}})
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := compiled.Node("")
+	if err != nil {
+		return nil, err
+	}
+	return verify.New(cfg, opts...)
 }
 
 func render(file string) (*rendered, error) {

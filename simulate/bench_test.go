@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/simulate"
 )
 
@@ -77,7 +78,11 @@ func BenchmarkRun3000Pulls(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		r, err := simulate.Run(b.Context(), inv, simulate.Options{Resources: []string{dir}})
+		compiled, err := cluster.Load(cluster.Source{Objects: []string{dir}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := simulate.Run(b.Context(), compiled, inv, simulate.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

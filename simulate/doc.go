@@ -16,10 +16,11 @@
 // Decoding is lenient about fields it does not read: real manifest folders
 // come from many tools and API versions.
 //
-// [Run] decides the pulls. The rule for choosing the policy is CRI-O's: a
-// namespace whose ImagePolicies left scopes in force is decided under its
-// own rendered /etc/crio/policies/<namespace>.json, every other namespace
-// under the cluster's /etc/containers/policy.json. Namespaces that share the
+// [Run] decides the pulls under a compiled cluster configuration (package
+// cluster: rendered objects or a node's files, compiled once). The rule for
+// choosing the policy is CRI-O's: a namespace with its own
+// /etc/crio/policies/<namespace>.json is decided under it, every other
+// namespace under the cluster's /etc/containers/policy.json. Namespaces that share the
 // cluster file therefore share one engine, and each distinct image is
 // decided once per policy file however many containers name it. Every
 // policy file's decisions run at once within one budget of decisions in

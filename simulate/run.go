@@ -2,7 +2,6 @@ package simulate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,24 +10,20 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
 
-// ErrInvalidPolicy is returned by Run when the policy resources do not
-// validate or the MCO would refuse to render them.
-var ErrInvalidPolicy = errors.New("invalid policy resources")
-
 // Options configure Run.
 type Options struct {
-	// Resources are the ClusterImagePolicy and ImagePolicy files or
-	// directories (required). Standard input ("-") is refused: each policy
-	// file's engine reads the resources again.
-	Resources []string
-	// Fetcher is the registry client every engine shares. Default:
-	// fetch.New() with its defaults.
+	// Fetcher is the registry client every engine shares; it must follow the
+	// compiled configuration's registries.conf. Default: a client built with
+	// FetchOptions and that registries.conf.
 	Fetcher *fetch.Client
+	// FetchOptions configure the default Fetcher.
+	FetchOptions []fetch.Option
 	// EngineOptions are applied to every engine after the fetcher.
 	EngineOptions []verify.Option
 	// Concurrency bounds the decisions in flight, across every policy
@@ -38,13 +33,7 @@ type Options struct {
 	Timeout time.Duration
 }
 
-func (o Options) withDefaults() (Options, error) {
-	if len(o.Resources) == 0 {
-		return o, errors.New("simulate: no policy resources given")
-	}
-	if slices.Contains(o.Resources, "-") {
-		return o, errors.New(`simulate: policy resources cannot be read from standard input ("-"); name files or directories`)
-	}
+func (o Options) withDefaults(compiled *cluster.Compiled) (Options, error) {
 	if o.Concurrency < 0 {
 		return o, fmt.Errorf("simulate: concurrency must be positive, got %d", o.Concurrency)
 	}
@@ -52,7 +41,11 @@ func (o Options) withDefaults() (Options, error) {
 		o.Concurrency = 8
 	}
 	if o.Fetcher == nil {
-		f, err := fetch.New()
+		opts := o.FetchOptions
+		if conf := compiled.RegistriesConf(); conf != nil {
+			opts = append(slices.Clip(opts), fetch.WithRegistriesConf(conf))
+		}
+		f, err := fetch.New(opts...)
 		if err != nil {
 			return o, err
 		}
@@ -69,27 +62,31 @@ type policyGroup struct {
 	images    []string // distinct, in first-seen order
 }
 
-// Run decides every container's pull in inv under the policy resources.
-// The error reports what kept the whole simulation from running: bad
-// options, unreadable or invalid resources (ErrInvalidPolicy), an engine
-// that could not be built. Per-image failures are pulls with their outcome.
-func Run(ctx context.Context, inv *Inventory, opts Options) (*Report, error) {
-	o, err := opts.withDefaults()
+// Run decides every container's pull in inv under the compiled cluster
+// configuration, one engine per policy file. The error reports what kept
+// the whole simulation from running: bad options or an engine that could
+// not be built. Per-image failures are pulls with their outcome.
+func Run(ctx context.Context, compiled *cluster.Compiled, inv *Inventory, opts Options) (*Report, error) {
+	o, err := opts.withDefaults(compiled)
 	if err != nil {
 		return nil, err
 	}
-	rendered, err := render(o.Resources)
-	if err != nil {
-		return nil, err
-	}
-	groups, groupOf := groupByPolicyFile(inv, rendered)
+	groups, groupOf := groupByPolicyFile(inv, compiled)
 
-	report := &Report{MediaType: ReportMediaType, Warnings: slices.Clone(rendered.Warnings)}
+	report := &Report{MediaType: ReportMediaType}
+	var findings []policy.Finding
+	if compiled.Rendered != nil {
+		report.Warnings = slices.Clone(compiled.Rendered.Warnings)
+		findings = compiled.Rendered.Findings
+	}
 	engines := make([]*verify.Engine, len(groups))
 	files := map[string]string{} // group key → policy file
 	for i, g := range groups {
-		engine, err := verify.Load(verify.Source{Resources: o.Resources, Namespace: g.namespace}, nil,
-			append([]verify.Option{verify.WithFetcher(o.Fetcher)}, o.EngineOptions...)...)
+		cfg, err := compiled.Node(g.namespace)
+		if err != nil {
+			return nil, fmt.Errorf("simulate: %s: %w", groupName(g.namespace), err)
+		}
+		engine, err := verify.New(cfg, append([]verify.Option{verify.WithFetcher(o.Fetcher)}, o.EngineOptions...)...)
 		if err != nil {
 			return nil, fmt.Errorf("simulate: building the engine for %s: %w", groupName(g.namespace), err)
 		}
@@ -114,7 +111,7 @@ func Run(ctx context.Context, inv *Inventory, opts Options) (*Report, error) {
 		if ns == nil {
 			g := groupOf(c.Workload.Namespace)
 			ns = &NamespaceReport{Namespace: c.Workload.Namespace, PolicyFile: files[g]}
-			for _, f := range rendered.Findings {
+			for _, f := range findings {
 				if f.Namespace == ns.Namespace {
 					ns.Findings = append(ns.Findings, findingOf(f))
 				}
@@ -156,32 +153,11 @@ func decideGroups(ctx context.Context, groups []policyGroup, engines []*verify.E
 	return out
 }
 
-// render loads, validates and renders the resources once, for the
-// namespaces' policy files and the MCO findings.
-func render(paths []string) (*policy.Rendered, error) {
-	set, err := policy.Load(paths...)
-	if err != nil {
-		return nil, err
-	}
-	if errs := set.Validate(); len(errs) > 0 {
-		joined := make([]error, len(errs))
-		for i, e := range errs {
-			joined[i] = e
-		}
-		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, errors.Join(joined...))
-	}
-	rendered, err := policy.Render(set, policy.RenderOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
-	}
-	return rendered, nil
-}
-
 // groupByPolicyFile groups the distinct images by the policy file CRI-O
 // reads for their namespace; groupOf maps a namespace to its group's key.
-func groupByPolicyFile(inv *Inventory, rendered *policy.Rendered) ([]policyGroup, func(string) string) {
+func groupByPolicyFile(inv *Inventory, compiled *cluster.Compiled) ([]policyGroup, func(string) string) {
 	groupOf := func(ns string) string {
-		if _, ok := rendered.NamespacePolicies[ns]; ok {
+		if compiled.HasOwnPolicy(ns) {
 			return ns
 		}
 		return ""

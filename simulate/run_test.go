@@ -12,9 +12,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/policy"
+	"github.com/sigpolicy/sigpolicy/policy/node"
 	"github.com/sigpolicy/sigpolicy/simulate"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
@@ -144,7 +146,11 @@ spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: c, image: "` +
 	// One slot makes every policy file wait for the other's; eight run both at once.
 	for _, concurrency := range []int{1, 8} {
 		t.Run(fmt.Sprintf("concurrency %d", concurrency), func(t *testing.T) {
-			report, err := simulate.Run(t.Context(), inv, simulate.Options{Resources: []string{dir}, Fetcher: fetcher, Concurrency: concurrency, Timeout: 20 * time.Second})
+			compiled, err := cluster.Load(cluster.Source{Objects: []string{dir}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			report, err := simulate.Run(t.Context(), compiled, inv, simulate.Options{Fetcher: fetcher, Concurrency: concurrency, Timeout: 20 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,13 +231,21 @@ spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: c, image: "` +
 	}
 }
 
-func TestRunRejectsBadInput(t *testing.T) {
+func TestRunRejectsBadOptions(t *testing.T) {
 	inv, err := simulate.ReadWorkloads("w.yaml", strings.NewReader("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}]}\n"), simulate.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	invalid := filepath.Join(t.TempDir(), "invalid.yaml")
-	if err := os.WriteFile(invalid, []byte("apiVersion: config.openshift.io/v1\nkind: ClusterImagePolicy\nmetadata: {name: x}\nspec: {scopes: [\"nodot\"], policy: {rootOfTrust: {policyType: PublicKey}}}\n"), 0o644); err != nil {
+	compiled, err := cluster.Load(cluster.Source{Objects: []string{"../examples"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := node.ParseRegistriesConf(node.ConfFile{Name: "other.conf", Data: []byte("[[registry]]\nlocation = \"example.com\"\nblocked = true\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherFetcher, err := fetch.New(fetch.WithRegistriesConf(other))
+	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -239,15 +253,12 @@ func TestRunRejectsBadInput(t *testing.T) {
 		opts simulate.Options
 		want string
 	}{
-		{"no resources", simulate.Options{}, "no policy resources"},
-		{"standard input", simulate.Options{Resources: []string{"-"}}, "standard input"},
-		{"missing file", simulate.Options{Resources: []string{filepath.Join(t.TempDir(), "none.yaml")}}, "no such file"},
-		{"invalid resource", simulate.Options{Resources: []string{invalid}}, simulate.ErrInvalidPolicy.Error()},
-		{"negative concurrency", simulate.Options{Resources: []string{invalid}, Concurrency: -1}, "concurrency"},
+		{"negative concurrency", simulate.Options{Concurrency: -1}, "concurrency"},
+		{"fetcher following another registries.conf", simulate.Options{Fetcher: otherFetcher}, "other.conf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			_, err := simulate.Run(t.Context(), inv, tt.opts)
+			_, err := simulate.Run(t.Context(), compiled, inv, tt.opts)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
 			}

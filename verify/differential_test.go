@@ -10,11 +10,11 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/fixtures/hostile"
 	"github.com/sigpolicy/sigpolicy/internal/libref"
-	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
 
@@ -64,7 +64,15 @@ func runDifferential(ctx context.Context, t *testing.T, cat *fixtures.Catalogue)
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				policyFile := filepath.Join(dir, x.Policy)
-				engine, err := verify.Load(verify.Source{Resources: []string{policyFile}}, nil, verify.WithFetcher(fetcher))
+				compiled, err := cluster.Load(cluster.Source{Objects: []string{policyFile}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg, err := compiled.Node("")
+				if err != nil {
+					t.Fatal(err)
+				}
+				engine, err := verify.New(cfg, verify.WithFetcher(fetcher))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -73,14 +81,7 @@ func runDifferential(ctx context.Context, t *testing.T, cat *fixtures.Catalogue)
 					t.Fatal(err)
 				}
 
-				set, err := policy.Load(policyFile)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rendered, err := policy.Render(set, policy.RenderOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
+				rendered := compiled.Rendered
 				regD := map[string][]byte{"sigstore-registries.yaml": rendered.RegistriesD}
 				libAllowed, libErr := libref.AllowedInstance(ctx, rendered.PolicyJSON, regD, e.Reference, digest.Digest(e.Instance))
 

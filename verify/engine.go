@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,46 +45,74 @@ type compiled struct {
 // cannot be parsed; nothing was evaluated.
 var ErrInvalidReference = errors.New("invalid image reference")
 
-// New compiles policy into an Engine. A requirement that cannot be compiled
-// (an unreadable key file, say) does not fail New: images in its scope get
-// OutcomeInvalidConfig, as the library fails only those images; ConfigErrors
-// lists such requirements.
-func New(policy *node.Policy, opts ...Option) (*Engine, error) {
-	if policy == nil {
-		return nil, errors.New("policy is nil")
+// New compiles a node configuration into an Engine. A requirement that
+// cannot be compiled (an unreadable key file, say) does not fail New: images
+// in its scope get OutcomeInvalidConfig, as the library fails only those
+// images; ConfigErrors lists such requirements. Options are checked
+// together here: a shared fetcher must follow cfg's registries.conf.
+func New(cfg node.Config, opts ...Option) (*Engine, error) {
+	if cfg.Policy == nil {
+		return nil, errors.New("node configuration has no policy")
 	}
-	o := options{policyFile: "policy.json", registries: &node.Registries{}, now: time.Now}
+	o := options{now: time.Now}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
 		}
 	}
-	if o.fetcher == nil {
-		c, err := fetch.New()
-		if err != nil {
-			return nil, err
-		}
-		o.fetcher = c
+	fetcher, err := o.client(cfg.RegistriesConf)
+	if err != nil {
+		return nil, err
 	}
 	e := &Engine{
-		policy:     policy,
-		policyFile: o.policyFile,
-		registries: o.registries,
-		fetcher:    o.fetcher,
+		policy:     cfg.Policy,
+		policyFile: cmp.Or(cfg.PolicyName, "policy.json"),
+		registries: cfg.RegistriesD,
+		fetcher:    fetcher,
 		cache:      o.cache,
 		now:        o.now,
 		verifiers:  make(map[*node.SigstoreRequirement]compiled),
 		refs:       newRefCache(4096),
 	}
+	if e.registries == nil {
+		e.registries = &node.Registries{Docker: map[string]node.RegistryNamespace{}}
+	}
 	shared := make(map[string]compiled)
-	e.compileList("default", policy.Default, shared)
-	for _, transport := range slices.Sorted(maps.Keys(policy.Transports)) {
-		scopes := policy.Transports[transport]
+	e.compileList("default", cfg.Policy.Default, shared)
+	for _, transport := range slices.Sorted(maps.Keys(cfg.Policy.Transports)) {
+		scopes := cfg.Policy.Transports[transport]
 		for _, scope := range slices.Sorted(maps.Keys(scopes)) {
 			e.compileList(fmt.Sprintf("transport %q scope %q", transport, scope), scopes[scope], shared)
 		}
 	}
 	return e, nil
+}
+
+// client is the Engine's registry client: the shared one, checked against
+// the registries.conf the node configuration names, or a new one.
+func (o *options) client(conf *node.RegistriesConf) (*fetch.Client, error) {
+	if o.fetcher != nil {
+		if len(o.fetchOpts) > 0 {
+			return nil, errors.New("a shared fetcher and fetch options cannot be combined: configure the shared fetcher")
+		}
+		if o.fetcher.RegistriesConf() != conf {
+			return nil, fmt.Errorf("the shared fetcher follows %s but the node configuration has %s",
+				o.fetcher.RegistriesConf().Describe(), conf.Describe())
+		}
+		return o.fetcher, nil
+	}
+	opts := o.fetchOpts
+	if conf != nil {
+		opts = append(slices.Clip(opts), fetch.WithRegistriesConf(conf))
+	}
+	c, err := fetch.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if c.RegistriesConf() != conf {
+		return nil, errors.New("fetch options must not set a registries.conf: it comes from the node configuration")
+	}
+	return c, nil
 }
 
 func (e *Engine) compileList(where string, reqs node.Requirements, shared map[string]compiled) {

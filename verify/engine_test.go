@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 	"github.com/sigpolicy/sigpolicy/verify"
@@ -45,10 +46,7 @@ func fixtureEngine(t *testing.T, scenario string, matchPolicy string, opts ...ve
 			if string(x.MatchPolicy) != matchPolicy {
 				continue
 			}
-			engine, err := verify.Load(verify.Source{Resources: []string{filepath.Join(dir, x.Policy)}}, nil, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
+			engine := resourcesEngine(t, filepath.Join(dir, x.Policy), "", opts...)
 			return engine, e.Reference
 		}
 	}
@@ -145,11 +143,17 @@ func TestCachedPKIVerdictExpiresWithTheChain(t *testing.T) {
 // test says so.
 func policyEngine(t *testing.T, policyJSON string, opts ...verify.Option) *verify.Engine {
 	t.Helper()
+	return policyEngineWith(t, policyJSON, nil, opts...)
+}
+
+// policyEngineWith is policyEngine with a registries.d configuration.
+func policyEngineWith(t *testing.T, policyJSON string, regs *node.Registries, opts ...verify.Option) *verify.Engine {
+	t.Helper()
 	p, err := node.ParsePolicy([]byte(policyJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := verify.New(p, opts...)
+	e, err := verify.New(node.Config{Policy: p, RegistriesD: regs}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +334,7 @@ func TestCacheKeyFollowsTrustMaterial(t *testing.T) {
 		if err := os.WriteFile(keyFile, key, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		e := policyEngine(t, policyJSON, verify.WithCache(cache), verify.WithRegistries(regs))
+		e := policyEngineWith(t, policyJSON, regs, verify.WithCache(cache))
 		d, err := e.Verify(t.Context(), ref)
 		if err != nil {
 			t.Fatal(err)
@@ -381,4 +385,23 @@ func TestCorruptCacheEntriesAreMisses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// resourcesEngine builds an Engine for namespace from ClusterImagePolicy and
+// ImagePolicy files, compiled as the MCO renders them.
+func resourcesEngine(t *testing.T, path, namespace string, opts ...verify.Option) *verify.Engine {
+	t.Helper()
+	compiled, err := cluster.Load(cluster.Source{Objects: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := compiled.Node(namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := verify.New(cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return engine
 }

@@ -5,53 +5,38 @@ import (
 	"time"
 
 	"github.com/sigpolicy/sigpolicy/fetch"
-	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 // Option configures an Engine; it may fail.
 type Option func(*options) error
 
 type options struct {
-	policyFile string
-	registries *node.Registries
-	fetcher    *fetch.Client
-	cache      Cache
-	now        func() time.Time
+	fetcher   *fetch.Client
+	fetchOpts []fetch.Option
+	cache     Cache
+	now       func() time.Time
 }
 
-// WithPolicyFile names the policy in every Decision (default "policy.json").
-func WithPolicyFile(name string) Option {
-	return func(o *options) error {
-		if name == "" {
-			return errors.New("policy file name is empty")
-		}
-		o.policyFile = name
-		return nil
-	}
-}
-
-// WithRegistries sets the registries.d configuration that decides where
-// cosign attachments are read (default: none, so no registry has
-// use-sigstore-attachments and every sigstoreSigned requirement finds no
-// signatures — exactly what the library does without registries.d).
-func WithRegistries(r *node.Registries) Option {
-	return func(o *options) error {
-		if r == nil {
-			return errors.New("registries configuration is nil")
-		}
-		o.registries = r
-		return nil
-	}
-}
-
-// WithFetcher sets the registry client (default: fetch.New() with its
-// defaults, made when the Engine is built).
+// WithFetcher shares an existing registry client, which must follow the
+// node configuration's registries.conf (the same compiled value), so that
+// signatures are read from the mirrors CRI-O would read them from. Default:
+// a client of the Engine's own (see WithFetchOptions).
 func WithFetcher(c *fetch.Client) Option {
 	return func(o *options) error {
 		if c == nil {
 			return errors.New("fetcher is nil")
 		}
 		o.fetcher = c
+		return nil
+	}
+}
+
+// WithFetchOptions configures the Engine's own registry client: New builds
+// it with these options and the node configuration's registries.conf.
+// Default: fetch's defaults. It cannot be combined with WithFetcher.
+func WithFetchOptions(opts ...fetch.Option) Option {
+	return func(o *options) error {
+		o.fetchOpts = append(o.fetchOpts, opts...)
 		return nil
 	}
 }

@@ -2,15 +2,15 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
-	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/simulate"
 )
 
 type simulateFlags struct {
-	files            []string
+	source           sourceFlags
 	workloads        []string
 	defaultNamespace string
 	output           string
@@ -20,19 +20,22 @@ type simulateFlags struct {
 func newSimulateCmd() *cobra.Command {
 	var f simulateFlags
 	cmd := &cobra.Command{
-		Use:   "simulate -f PATH... --workload PATH...",
+		Use:   "simulate (-f PATH... | --root DIR | --policy FILE) --workload PATH...",
 		Short: "Decide every image pull of whole workloads, namespace by namespace, before rollout",
 		Long: `simulate reads Kubernetes workload manifests (Pod, Deployment, StatefulSet,
 DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, DeploymentConfig and
 Lists of them; several documents per file, directories recursively, "-" for
 standard input) and decides the pull of every image of their containers,
-initContainers and ephemeralContainers as CRI-O would under the given
-ClusterImagePolicy/ImagePolicy resources.
+initContainers and ephemeralContainers as CRI-O would under the cluster's
+configuration, which comes from exactly one of (compiled once):
+  -f PATH...            cluster objects (ClusterImagePolicy, ImagePolicy, ...),
+                        rendered as the MCO does
+  --root DIR            a node's files under DIR/etc
+  --policy FILE         a policy.json, with --registries-d DIR
 
 Each workload runs in its metadata.namespace (--default-namespace when it has
-none). A namespace whose ImagePolicies left scopes in force is decided under its
-own rendered /etc/crio/policies/<namespace>.json, any other under the cluster's
-/etc/containers/policy.json; each distinct image is decided once per policy
+none). A namespace with its own /etc/crio/policies/<namespace>.json is decided
+under it, any other under the cluster's /etc/containers/policy.json; each distinct image is decided once per policy
 file. The MCO's tag/digest hole (an ImagePolicy tag or digest scope silently
 overriding a ClusterImagePolicy in its namespace) is reported on the namespaces
 it affects.
@@ -52,7 +55,7 @@ authentication). The highest code wins.`,
 		},
 	}
 	fl := cmd.Flags()
-	addFileFlag(cmd, &f.files)
+	f.source.register(cmd)
 	fl.StringArrayVar(&f.workloads, "workload", nil, `workload manifest file, directory (recursive: *.yaml, *.yml, *.json) or "-" for standard input; repeatable`)
 	fl.StringVar(&f.defaultNamespace, "default-namespace", simulate.DefaultNamespace, "namespace of workloads whose manifest names none")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json or junit")
@@ -64,10 +67,10 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	switch {
 	case f.output != "table" && f.output != "json" && f.output != "junit":
 		return usageErr(fmt.Errorf("--output must be table, json or junit, not %q", f.output))
-	case len(f.files) == 0:
-		return usageErr(fmt.Errorf("at least one -f PATH is required"))
 	case len(f.workloads) == 0:
 		return usageErr(fmt.Errorf("at least one --workload PATH is required"))
+	case f.source.readsStdin() && slices.Contains(f.workloads, "-"):
+		return usageErr(fmt.Errorf(`standard input ("-") can feed -f or --workload, not both`))
 	}
 	if err := f.registry.check(); err != nil {
 		return usageErr(err)
@@ -76,19 +79,14 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	fetchOpts := f.registry.fetchOptions()
-	if f.registry.registriesConf != "" {
-		fetchOpts = append(fetchOpts, fetch.WithRegistriesConf(f.registry.registriesConf))
-	}
-	fetcher, err := fetch.New(fetchOpts...)
+	compiled, err := f.source.compile(cmd, f.registry.registriesConf)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
-	report, err := simulate.Run(cmd.Context(), inv, simulate.Options{
-		Resources:   f.files,
-		Fetcher:     fetcher,
-		Concurrency: f.registry.concurrency,
-		Timeout:     f.registry.timeout,
+	report, err := simulate.Run(cmd.Context(), compiled, inv, simulate.Options{
+		FetchOptions: f.registry.fetchOptions(),
+		Concurrency:  f.registry.concurrency,
+		Timeout:      f.registry.timeout,
 	})
 	if err != nil {
 		return usageErr(err)

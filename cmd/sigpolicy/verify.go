@@ -10,14 +10,11 @@ import (
 )
 
 type verifyFlags struct {
-	files       []string
-	namespace   string
-	root        string
-	policyFile  string
-	registriesD string
-	output      string
-	verbose     bool
-	registry    registryFlags
+	source    sourceFlags
+	namespace string
+	output    string
+	verbose   bool
+	registry  registryFlags
 }
 
 func newVerifyCmd() *cobra.Command {
@@ -47,11 +44,8 @@ highest code wins.`,
 		},
 	}
 	fl := cmd.Flags()
-	addFileFlag(cmd, &f.files)
+	f.source.register(cmd)
 	fl.StringVar(&f.namespace, "namespace", "", "namespace whose ImagePolicies apply (with -f or --root)")
-	fl.StringVar(&f.root, "root", "", "root directory of a node's files")
-	fl.StringVar(&f.policyFile, "policy", "", "policy.json to enforce")
-	fl.StringVar(&f.registriesD, "registries-d", "", "registries.d directory (with --policy)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none; with --root, DIR/etc/containers/registries.conf when it exists)",
 		"images decided at once")
@@ -66,15 +60,18 @@ func runVerify(cmd *cobra.Command, f *verifyFlags, images []string) error {
 	if err := f.registry.check(); err != nil {
 		return usageErr(err)
 	}
-	src := verify.Source{
-		Resources:      f.files,
-		Namespace:      f.namespace,
-		Root:           f.root,
-		PolicyFile:     f.policyFile,
-		RegistriesD:    f.registriesD,
-		RegistriesConf: f.registry.registriesConf,
+	if err := f.source.checkNamespace(f.namespace); err != nil {
+		return err
 	}
-	engine, err := verify.Load(src, f.registry.fetchOptions())
+	compiled, err := f.source.compile(cmd, f.registry.registriesConf)
+	if err != nil {
+		return err
+	}
+	cfg, err := compiled.Node(f.namespace)
+	if err != nil {
+		return usageErr(err)
+	}
+	engine, err := verify.New(cfg, verify.WithFetchOptions(f.registry.fetchOptions()...))
 	if err != nil {
 		return usageErr(err)
 	}
