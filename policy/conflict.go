@@ -9,6 +9,8 @@ import (
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/signature"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 // The ImagePolicy condition the MCO sets when scopes are dropped.
@@ -147,7 +149,8 @@ func (sp *scopePolicies) nestedInCluster(scope string) bool {
 }
 
 // findings lists every applied ImagePolicy scope that carries a tag or
-// digest while its repository is equal to or nested inside a cluster scope.
+// digest while a cluster scope covers it on the node's scope walk (the
+// MCO's nesting rule, which kept it, does not see that).
 func (sp *scopePolicies) findings() []Finding {
 	clusterScopes := sortedKeys(sp.cluster)
 	var out []Finding
@@ -157,9 +160,8 @@ func (sp *scopePolicies) findings() []Finding {
 			if err != nil || reference.IsNameOnly(ref) {
 				continue
 			}
-			repo := ref.Name()
 			for _, cs := range clusterScopes {
-				if !scopeIsNestedInsideScope(repo, cs) {
+				if !node.Shadows(scope, cs) {
 					continue
 				}
 				out = append(out, Finding{

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sigpolicy/sigpolicy/lint"
 )
 
 func newLintCmd() *cobra.Command {
@@ -61,8 +63,8 @@ error or unreadable input.`,
 			for _, n := range set.Notes {
 				fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
 			}
-			findings := lintSet(set)
-			sum := summarize(findings)
+			findings := lint.Run(set)
+			sum := lint.Summarize(findings)
 			if output == "json" {
 				err = writeLintJSON(cmd.OutOrStdout(), findings, sum)
 			} else {
@@ -71,7 +73,7 @@ error or unreadable input.`,
 			if err != nil {
 				return err
 			}
-			if sum.Errors+sum.Warnings > 0 {
+			if sum.Fails() {
 				return &exitError{code: exitRejected}
 			}
 			return nil
@@ -82,32 +84,11 @@ error or unreadable input.`,
 	return cmd
 }
 
-type lintSummary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Info     int `json:"info"`
-}
-
-func summarize(findings []lintFinding) lintSummary {
-	var s lintSummary
-	for _, f := range findings {
-		switch f.Severity {
-		case severityError:
-			s.Errors++
-		case severityWarning:
-			s.Warnings++
-		default:
-			s.Info++
-		}
-	}
-	return s
-}
-
 // writeLintText prints one line per finding — validation errors exactly as
 // validate prints them — and a summary line.
-func writeLintText(w io.Writer, findings []lintFinding, sum lintSummary) error {
+func writeLintText(w io.Writer, findings []lint.Finding, sum lint.Summary) error {
 	for _, f := range findings {
-		if f.Type == lintInvalid {
+		if f.Type == lint.TypeInvalid {
 			fmt.Fprintln(w, "ERROR", f.Message)
 			continue
 		}
@@ -117,15 +98,15 @@ func writeLintText(w io.Writer, findings []lintFinding, sum lintSummary) error {
 	return err
 }
 
-func writeLintJSON(w io.Writer, findings []lintFinding, sum lintSummary) error {
+func writeLintJSON(w io.Writer, findings []lint.Finding, sum lint.Summary) error {
 	if findings == nil {
-		findings = []lintFinding{}
+		findings = []lint.Finding{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
-		Findings []lintFinding `json:"findings"`
-		Summary  lintSummary   `json:"summary"`
+		Findings []lint.Finding `json:"findings"`
+		Summary  lint.Summary   `json:"summary"`
 	}{findings, sum})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigpolicy/sigpolicy/lint"
 	"github.com/sigpolicy/sigpolicy/policy"
 )
 
@@ -114,51 +115,24 @@ func TestLintJSON(t *testing.T) {
 		t.Fatalf("exit code = %d, want %d\n%s", code, exitRejected, errOut)
 	}
 	var doc struct {
-		Findings []lintFinding `json:"findings"`
-		Summary  lintSummary   `json:"summary"`
+		Findings []lint.Finding `json:"findings"`
+		Summary  lint.Summary   `json:"summary"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	// The product doc's ImagePolicies all name scopes its ClusterImagePolicies own.
-	if doc.Summary != (lintSummary{Warnings: 3, Info: 1}) {
+	if doc.Summary != (lint.Summary{Warnings: 3, Info: 1}) {
 		t.Errorf("summary = %+v", doc.Summary)
 	}
 	first := doc.Findings[0]
-	want := lintFinding{
-		Severity: severityWarning, Type: lintConflictingScopes, Object: "ImagePolicy mynamespace/p0",
+	want := lint.Finding{
+		Severity: lint.SeverityWarning, Type: lint.TypeConflictingScopes, Object: "ImagePolicy mynamespace/p0",
 		Source: filepath.Join(examples, "imagepolicy-matchrepository.yaml") + ", document 1", Namespace: "mynamespace",
 		Condition: policy.ConflictMessage([]string{"example.io/crio/signed"}),
 	}
 	first.Message = ""
 	if first != want {
 		t.Errorf("first finding = %+v\nwant %+v", first, want)
-	}
-}
-
-func TestLookupNests(t *testing.T) {
-	tests := []struct {
-		desc, narrow, broad string
-		want                bool
-	}{
-		{"repository under namespace", "quay.io/org/app", "quay.io/org", true},
-		{"repository under host", "quay.io/org/app", "quay.io", true},
-		{"tag of the repository", "quay.io/org/app:v1", "quay.io/org/app", true},
-		{"digest of the repository", "quay.io/org/app@sha256:abc", "quay.io/org/app", true},
-		{"sibling with a common prefix", "quay.io/organisation", "quay.io/org", false},
-		{"port-qualified host never falls back", "quay.io:5000/org", "quay.io", false},
-		{"equal", "quay.io/org", "quay.io/org", false},
-		{"host under a wildcard", "a.example.com/x", "*.example.com", true},
-		{"port-qualified host under a wildcard", "a.example.com:5000/x", "*.example.com", true},
-		{"deeper wildcard", "*.b.example.com", "*.example.com", true},
-		{"wildcard does not cover its own domain", "example.com/x", "*.example.com", false},
-		{"broader under narrower", "quay.io", "quay.io/org", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.desc, func(t *testing.T) {
-			if got := lookupNests(tt.narrow, tt.broad); got != tt.want {
-				t.Errorf("lookupNests(%q, %q) = %v, want %v", tt.narrow, tt.broad, got, tt.want)
-			}
-		})
 	}
 }

@@ -1,0 +1,12 @@
+package lint
+
+import (
+	"testing"
+
+	"github.com/sigpolicy/sigpolicy/internal/depcheck"
+)
+
+func TestLayering(t *testing.T) {
+	depcheck.AllowOnly(t, "policy", "policy/node", "internal/manifest")
+	depcheck.NoFlagNames(t)
+}

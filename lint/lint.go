@@ -1,0 +1,81 @@
+package lint
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sigpolicy/sigpolicy/policy"
+)
+
+// Run runs every check on set, most severe first within the input order of
+// the objects.
+func Run(set *policy.Set) []Finding {
+	var out []Finding
+	for _, e := range set.Validate() {
+		out = append(out, Finding{Severity: SeverityError, Type: TypeInvalid, Object: objectName(e.Kind, e.Namespace, e.Name),
+			Source: e.Source.String(), Namespace: e.Namespace, Message: e.Error()})
+	}
+	valid := len(out) == 0
+	sources := map[string]string{}
+	for _, o := range set.Objects {
+		sources[objectOf(o)] = o.Source.String()
+		if !o.Valid() {
+			continue
+		}
+		for _, e := range o.TrustMaterialErrors() {
+			out = append(out, Finding{Severity: SeverityError, Type: TypeUnloadableTrust, Object: objectOf(o), Source: o.Source.String(),
+				Namespace: o.Meta.Namespace, Message: e.Error() + " (every pull under this policy's scopes is denied)"})
+		}
+	}
+	if !valid {
+		return out // the MCO's rules need a valid set
+	}
+	if _, err := policy.Render(set, policy.RenderOptions{}); err != nil {
+		f := Finding{Severity: SeverityError, Type: TypeRenderRefused,
+			Message: "the MCO would refuse to render these policies, so none of them reaches the nodes: " + err.Error()}
+		if ic := set.ImageConfig; ic != nil {
+			f.Object, f.Source = "Image "+ic.Image.Name, ic.Source.String()
+		}
+		out = append(out, f)
+	}
+	statuses, findings, err := policy.Reconcile(set, time.Time{})
+	if err != nil {
+		return append(out, Finding{Severity: SeverityError, Type: TypeRenderRefused, Message: err.Error()})
+	}
+	for _, st := range statuses {
+		if len(st.Conflicting) == 0 {
+			continue
+		}
+		object := objectName(string(policy.KindImagePolicy), st.Namespace, st.Name)
+		effect := fmt.Sprintf("%s: scope(s) %q are dropped", object, st.Conflicting)
+		if len(st.Applied) == 0 {
+			effect += "; no scope is left, the ImagePolicy has no effect"
+		}
+		out = append(out, Finding{Severity: SeverityWarning, Type: TypeConflictingScopes, Object: object, Source: sources[object],
+			Namespace: st.Namespace, Condition: st.Conditions[0].Message, Message: fmt.Sprintf("%s; status condition %s=False reason %s: %s", effect, policy.ConditionPending, policy.ReasonConflictScopes, st.Conditions[0].Message)})
+	}
+	for _, f := range findings {
+		object := objectName(string(policy.KindImagePolicy), f.Namespace, f.Name)
+		out = append(out, Finding{Severity: SeverityWarning, Type: Type(f.Type), Object: object, Source: sources[object],
+			Namespace: f.Namespace, Scope: f.Scope, Message: f.Message})
+	}
+	files := policyFiles(set, statuses)
+	out = append(out, sharedScopes(files)...)
+	out = append(out, shadowedScopes(files, findings)...)
+	out = append(out, defaultIdentity(set)...)
+	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(a.Severity.rank(), b.Severity.rank()) })
+	return out
+}
+
+func objectName(kind, namespace, name string) string {
+	if namespace == "" {
+		return kind + " " + name
+	}
+	return kind + " " + namespace + "/" + name
+}
+
+func objectOf(o *policy.Object) string {
+	return objectName(string(o.Kind), o.Meta.Namespace, o.Meta.Name)
+}
