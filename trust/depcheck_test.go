@@ -1,0 +1,12 @@
+package trust
+
+import (
+	"testing"
+
+	"github.com/sigpolicy/sigpolicy/internal/depcheck"
+)
+
+func TestLayering(t *testing.T) {
+	depcheck.AllowOnly(t, "policy/node", "internal/bounded", "internal/strictjson")
+	depcheck.NoFlagNames(t)
+}
