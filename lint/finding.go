@@ -41,9 +41,15 @@ const (
 	TypeScopeRequiresAll Type = "ScopeRequiresAllPolicies"
 	// TypeScopeShadowed: a scope nested inside another of the same file.
 	TypeScopeShadowed Type = "ScopeShadowsBroaderScope"
-	// TypeDefaultIdentityNoTag: signedIdentity omitted, so
-	// matchRepoDigestOrExact refuses signatures without a tag.
-	TypeDefaultIdentityNoTag Type = "DefaultIdentityRejectsUntaggedSignatures"
+	// TypeUntaggedIdentityRefused: matchRepoDigestOrExact (written or by
+	// default) never accepts a signature identity without a tag or digest.
+	TypeUntaggedIdentityRefused Type = "IdentityRejectsUntaggedSignatures"
+	// TypeFulcioEmailOnly: a Fulcio policy can require only an email SAN,
+	// which CI workflow certificates do not have.
+	TypeFulcioEmailOnly Type = "FulcioAcceptsOnlyEmailIdentities"
+	// TypeV1Alpha1Manifest: an object written for v1alpha1, which current
+	// clusters no longer serve.
+	TypeV1Alpha1Manifest Type = "V1Alpha1Manifest"
 )
 
 // Finding is one thing a platform engineer should know about a set.

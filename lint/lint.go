@@ -64,7 +64,9 @@ func Run(set *policy.Set) []Finding {
 	files := policyFiles(set, statuses)
 	out = append(out, sharedScopes(files)...)
 	out = append(out, shadowedScopes(files, findings)...)
-	out = append(out, defaultIdentity(set)...)
+	out = append(out, v1alpha1Manifests(set)...)
+	out = append(out, untaggedIdentity(set)...)
+	out = append(out, fulcioEmailOnly(set)...)
 	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(a.Severity.rank(), b.Severity.rank()) })
 	return out
 }

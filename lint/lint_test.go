@@ -40,6 +40,17 @@ func doc(key, namespace, name, match string, scopes ...string) string {
 	return out
 }
 
+// fulcioExample is the product documentation's Fulcio ClusterImagePolicy
+// (signedIdentity RemapIdentity).
+func fulcioExample(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../examples/cluster-fulcio-remapidentity.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
 // brief is the part of a finding a case asserts.
 type brief struct {
 	Severity  lint.Severity
@@ -61,7 +72,13 @@ func TestRun(t *testing.T) {
 		{"conflict", doc(key, "", "org", "MatchRepository", "quay.io/org") + doc(key, "team", "mixed", "MatchRepository", "quay.io/org/app", "registry.example.com/team"),
 			[]brief{{lint.SeverityWarning, lint.TypeConflictingScopes, "team", ""}}},
 		{"default identity", doc(key, "", "legacy", "", "quay.io/legacy"),
-			[]brief{{lint.SeverityInfo, lint.TypeDefaultIdentityNoTag, "", ""}}},
+			[]brief{{lint.SeverityInfo, lint.TypeUntaggedIdentityRefused, "", ""}}},
+		{"explicit MatchRepoDigestOrExact", doc(key, "team", "exact", "MatchRepoDigestOrExact", "quay.io/team"),
+			[]brief{{lint.SeverityInfo, lint.TypeUntaggedIdentityRefused, "team", ""}}},
+		{"v1alpha1 manifest", strings.Replace(doc(key, "", "old", "MatchRepository", "quay.io/old"), "config.openshift.io/v1\n", "config.openshift.io/v1alpha1\n", 1),
+			[]brief{{lint.SeverityWarning, lint.TypeV1Alpha1Manifest, "", ""}}},
+		{"Fulcio identities", fulcioExample(t),
+			[]brief{{lint.SeverityInfo, lint.TypeFulcioEmailOnly, "", ""}}},
 		{"shared scope", doc(key, "", "a", "MatchRepository", "quay.io/org") + doc(key, "", "b", "MatchRepository", "quay.io/org"),
 			[]brief{{lint.SeverityInfo, lint.TypeScopeRequiresAll, "", "quay.io/org"}}},
 		{"shadowed scopes", doc(key, "", "broad", "MatchRepository", "quay.io/org") + doc(key, "", "narrow", "MatchRepository", "quay.io/org/app"),

@@ -36,14 +36,20 @@ must know before applying them:
   warning  ConflictingScopes              ImagePolicy scopes dropped for equalling or
                                           nesting inside a ClusterImagePolicy scope, with
                                           the status condition the MCO writes
+  warning  V1Alpha1Manifest               an object written for config.openshift.io/v1alpha1,
+                                          which current clusters no longer serve
   info     ScopeRequiresAllPolicies       several policies on one scope: ANDed
   info     ScopeShadowsBroaderScope       a scope nested inside another one of the same
                                           policy file: the most specific wins, nothing
                                           is merged
-  info     DefaultIdentityRejectsUntaggedSignatures
-                                          signedIdentity omitted: matchRepoDigestOrExact
-                                          denies pulls by tag of images signed by plain
-                                          "cosign sign" (identity without a tag)
+  info     IdentityRejectsUntaggedSignatures
+                                          MatchRepoDigestOrExact (written, or the default):
+                                          a signature identity without a tag — what plain
+                                          "cosign sign IMAGE@DIGEST" writes — is never
+                                          accepted, not even for pulls by digest
+  info     FulcioAcceptsOnlyEmailIdentities
+                                          a Fulcio policy requires an email SAN, which CI
+                                          workflow certificates do not carry
 
 Output is one line per finding (-o text) or a JSON document (-o json):
 {"findings": [{"severity", "type", "object", "source", "namespace", "scope",

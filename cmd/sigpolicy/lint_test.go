@@ -82,7 +82,8 @@ func TestLintCommand(t *testing.T) {
 			[]string{`WARNING ConflictingScopes: ImagePolicy team/pin: scope(s) ["quay.io/org/app:v1"] are dropped; no scope is left, the ImagePolicy has no effect`},
 			nil, []string{"TagDigestScopeOverridesClusterPolicy"}},
 		{"default signedIdentity is informational", "", []string{"lint", "-f", defaulted}, exitOK,
-			[]string{`INFO DefaultIdentityRejectsUntaggedSignatures: ClusterImagePolicy legacy omits signedIdentity, so MatchRepoDigestOrExact applies`}, nil, nil},
+			[]string{`INFO IdentityRejectsUntaggedSignatures: ClusterImagePolicy legacy omits signedIdentity, so MatchRepoDigestOrExact applies: a signature whose identity names no tag — what plain "cosign sign IMAGE@DIGEST" writes — is never accepted, not even for pulls by digest`},
+			nil, []string{"only for pulls by digest"}},
 		{"several policies on one scope", "", []string{"lint", "-f", shared}, exitOK,
 			[]string{
 				`INFO ScopeRequiresAllPolicies: scope "quay.io/org" is named by ClusterImagePolicy a, ClusterImagePolicy b: their requirements are ANDed`,
@@ -121,8 +122,10 @@ func TestLintJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	// The product doc's ImagePolicies all name scopes its ClusterImagePolicies own.
-	if doc.Summary != (lint.Summary{Warnings: 3, Info: 1}) {
+	// The product doc's ImagePolicies all name scopes its ClusterImagePolicies
+	// own (3 warnings); its BYOPKI pair is v1alpha1 (2); p1, p2 share a scope,
+	// p1 sets MatchRepoDigestOrExact, p2 and mynamespace/p1 are Fulcio (4 info).
+	if doc.Summary != (lint.Summary{Warnings: 5, Info: 4}) {
 		t.Errorf("summary = %+v", doc.Summary)
 	}
 	first := doc.Findings[0]

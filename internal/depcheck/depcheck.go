@@ -51,7 +51,21 @@ func goCommand() string {
 }
 
 // flagLike matches a command-line flag in a message: " --name", "(-f)".
-var flagLike = regexp.MustCompile(`(?:^|[\s(])(?:--[a-z][a-z0-9-]+|-f)(?:$|[\s),=])`)
+var flagLike = regexp.MustCompile(`(?:^|[\s(])(?:--[a-z][a-z0-9-]+|-f)(?:$|[\s),=;.])`)
+
+// otherTool starts a command line of another tool, whose flags a message
+// may quote ("cosign sign --sign-container-identity ...").
+var otherTool = regexp.MustCompile(`\b(?:cosign|oc|kubectl|podman|skopeo)\s`)
+
+// namesFlag reports whether s names a flag outside another tool's command line.
+func namesFlag(s string) bool {
+	for _, loc := range flagLike.FindAllStringIndex(s, -1) {
+		if tool := otherTool.FindStringIndex(s); tool == nil || tool[0] > loc[0] {
+			return true
+		}
+	}
+	return false
+}
 
 // NoFlagNames fails t when a string literal of the package in the current
 // directory (test files aside) names a command-line flag: library errors
@@ -76,7 +90,7 @@ func NoFlagNames(t *testing.T) {
 			if !ok || lit.Kind != token.STRING {
 				return true
 			}
-			if s, err := strconv.Unquote(lit.Value); err == nil && flagLike.MatchString(s) {
+			if s, err := strconv.Unquote(lit.Value); err == nil && namesFlag(s) {
 				t.Errorf("%s: string %q names a command-line flag", fset.Position(lit.Pos()), s)
 			}
 			return true
