@@ -7,7 +7,6 @@ import (
 
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/storage/pkg/configfile"
-	"go.yaml.in/yaml/v3"
 )
 
 // Registries is a registries.d directory, merged as the library's docker
@@ -95,8 +94,8 @@ func newRegistriesMerger() *registriesMerger {
 }
 
 func (m *registriesMerger) add(name string, contents []byte) error {
-	var file registriesFile
-	if err := yaml.Unmarshal(contents, &file); err != nil {
+	file, err := decodeRegistriesFile(contents)
+	if err != nil {
 		return fmt.Errorf("parsing %s: %w", name, err)
 	}
 	if file.DefaultDocker != nil {
