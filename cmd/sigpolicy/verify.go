@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -38,7 +39,12 @@ Exit codes: 0 every image allowed; 1 at least one denied by policy; 2 usage
 error or invalid policy/configuration; 3 could not decide (registry
 unreachable, timeout, authentication failure). With several images the
 highest code wins.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, images []string) error {
+			if len(images) == 0 {
+				return usageErr(errors.New("verify needs at least one IMAGE"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, images []string) error {
 			return runVerify(cmd, &f, images)
 		},

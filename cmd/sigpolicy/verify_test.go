@@ -65,6 +65,13 @@ func TestVerifyCommand(t *testing.T) {
 		})
 	}
 
+	t.Run("no image", func(t *testing.T) {
+		_, errOut, code := run(t, "", "verify", "--policy", nodePolicy)
+		if code != exitUsage || !strings.Contains(errOut, "verify needs at least one IMAGE") {
+			t.Errorf("exit %d, stderr %q", code, errOut)
+		}
+	})
+
 	t.Run("namespace policy from resources", func(t *testing.T) {
 		// The key-unknown policy as an ImagePolicy of namespace team: it
 		// governs pulls in team only.
