@@ -31,8 +31,9 @@ func libraryContext(t *testing.T, data []byte) *types.SystemContext {
 	return ctx
 }
 
-// libraryPullSources is where the library pulls ref from: the entry
-// FindRegistry picks, its blocked flag and its pull sources, as strings.
+// libraryPullSources is where the library pulls ref from: the pull
+// sources, as strings, and the blocked flag of the entry FindRegistry picks;
+// with no entry, the reference itself.
 func libraryPullSources(t *testing.T, ctx *types.SystemContext, ref string) (sources []string, blocked, found bool) {
 	t.Helper()
 	named, err := reference.ParseNormalizedNamed(ref)
@@ -44,7 +45,7 @@ func libraryPullSources(t *testing.T, ctx *types.SystemContext, ref string) (sou
 		t.Fatal(err)
 	}
 	if reg == nil {
-		return nil, false, false
+		return []string{named.String()}, false, false
 	}
 	ps, err := reg.PullSourcesFromReference(named)
 	if err != nil {
