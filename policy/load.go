@@ -19,6 +19,10 @@ type LoadOptions struct {
 	AllowUnnamed bool
 	// Stdin is read for the path "-". Default: os.Stdin.
 	Stdin io.Reader
+	// IncludeOpenShiftDefault adds the default ClusterImagePolicy
+	// "openshift" of current clusters (OpenShiftDefaultPolicy) after the
+	// inputs, unless they define one of that name. Default: only the inputs.
+	IncludeOpenShiftDefault bool
 }
 
 // Load decodes the objects in paths: files, directories (recursively,
@@ -58,6 +62,11 @@ func (d *decoder) finish(errs []error) (*Set, error) {
 	}
 	if len(d.set.Objects) == 0 && len(d.set.MirrorSets) == 0 && len(d.set.Images) == 0 {
 		return nil, ErrNoObjects
+	}
+	if d.opts.IncludeOpenShiftDefault {
+		if err := d.addOpenShiftDefault(); err != nil {
+			return nil, &LoadError{Errs: []error{err}}
+		}
 	}
 	return d.set, nil
 }

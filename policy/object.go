@@ -28,7 +28,10 @@ type Object struct {
 	Meta       metav1.ObjectMeta
 	Scopes     []configv1.ImageScope
 	Policy     configv1.ImageSigstoreVerificationPolicy
-	errs       field.ErrorList
+	// BuiltIn marks the default ClusterImagePolicy added by
+	// LoadOptions.IncludeOpenShiftDefault.
+	BuiltIn bool
+	errs    field.ErrorList
 }
 
 // Valid reports whether the object passed every validation rule.
