@@ -55,8 +55,8 @@ func OpenShiftDefaultPolicy() *configv1.ClusterImagePolicy {
 		ObjectMeta: metav1.ObjectMeta{
 			Name: OpenShiftPolicyName,
 			Annotations: map[string]string{
-				"kubernetes.io/description":                                  "Require Red Hat signatures for quay.io/openshift-release-dev/ocp-release container images.",
-				"exclude.release.openshift.io/internal-openshift-hosted":     "true",
+				"kubernetes.io/description":                                "Require Red Hat signatures for quay.io/openshift-release-dev/ocp-release container images.",
+				"exclude.release.openshift.io/internal-openshift-hosted":   "true",
 				releaseAnnotationPrefix + "self-managed-high-availability": "true",
 			},
 		},
