@@ -55,7 +55,9 @@ type Rendered struct {
 // Render produces the MCO's files for a valid set. It fails with ErrInvalid
 // when an object is invalid and with the MCO's own error when the MCO would
 // refuse to render (a policy scope outside the allowed or inside the
-// blocked registries, a mirror rule the MCO rejects, ...).
+// blocked registries, a mirror rule the MCO rejects, ...): the message of
+// the MCO's check, without the controller's "could not update ... with new
+// changes" prefix.
 func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 	if err := s.requireValid(); err != nil {
 		return nil, err
@@ -88,7 +90,7 @@ func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 	out.RegistriesConf = []byte(RegistriesConfTemplate)
 	if lists.insecure != nil || lists.registriesConf != nil || mirrors.any() {
 		if out.RegistriesConf, conf, err = registriesConf(lists.insecure, lists.registriesConf, mirrors); err != nil {
-			return nil, fmt.Errorf("could not update registries config with new changes: %w", err)
+			return nil, err
 		}
 	}
 
@@ -99,7 +101,7 @@ func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 	}
 	cluster, policyJSON, err := clusterPolicyJSON(sp, lists.policyBlocked, lists.allowed, payload)
 	if err != nil {
-		return nil, fmt.Errorf("could not update policy json with new changes: %w", err)
+		return nil, err
 	}
 	out.PolicyJSON = policyJSON
 	if lists.policyBlocked != nil || lists.allowed != nil || len(sp.cluster) > 0 || len(sp.namespaced) > 0 {
@@ -125,7 +127,7 @@ func renderNamespaces(out *Rendered, sp *scopePolicies, cluster *signature.Polic
 		nsScopes = append(nsScopes, sortedKeys(sp.namespaced[ns])...)
 	}
 	if err := checkScopesAgainstRegistries("imagePolicy", nsScopes, lists.allowed, lists.policyBlocked); err != nil {
-		return fmt.Errorf("could not update namespace policy JSON from imagepolicy: %w", err)
+		return err
 	}
 	for ns, scopes := range sp.namespaced {
 		data, err := namespacePolicyJSON(cluster, scopes)

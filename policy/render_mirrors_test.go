@@ -134,17 +134,17 @@ func TestRenderRefusesMirrorRules(t *testing.T) {
 		desc, input, wantErr string
 	}{
 		{"ICSP source the MCO rejects", docs(cip("a", "example.com"), icsp("x", "quay.io/ns:tag=mirror.example.net/ns")),
-			`could not update registries config with new changes: invalid format for source "quay.io/ns:tag"`},
+			`invalid format for source "quay.io/ns:tag"`},
 		{"ICSP mirror the MCO rejects", docs(cip("a", "example.com"), icsp("x", "quay.io/ns=https://mirror.example.net/ns")),
-			`could not update registries config with new changes: invalid format for mirror "https://mirror.example.net/ns"`},
+			`invalid format for mirror "https://mirror.example.net/ns"`},
 		{"never contact a source that is its own mirror", docs(cip("a", "example.com"), idms("x", "quay.io/ns!=mirror.example.net/ns,quay.io/ns")),
-			`could not update registries config with new changes: cannot set mirrorSourcePolicy: NeverContactSource if the source "quay.io/ns" is one of the mirrors`},
+			`cannot set mirrorSourcePolicy: NeverContactSource if the source "quay.io/ns" is one of the mirrors`},
 		{"conflicting source policies", docs(cip("a", "example.com"), idms("x", "quay.io/ns!=mirror.example.net/ns"), itms("tags", "quay.io/ns=tags.example.net/ns")),
-			`could not update registries config with new changes: conflicting mirrorSourcePolicy is set for the same source "quay.io/ns" in imagedigestmirrorsets, imagetagmirrorsets, or imagecontentsourcepolicies`},
+			`conflicting mirrorSourcePolicy is set for the same source "quay.io/ns" in imagedigestmirrorsets, imagetagmirrorsets, or imagecontentsourcepolicies`},
 		{"wildcard source over a nested entry", docs(cip("a", "example.com"), idms("x", "*.example.org=mirror.example.net/org"), imageConfig("    blockedRegistries: [bad.example.org]\n")),
-			`could not update registries config with new changes: internal error: mirrorsAdjustedForNestedScope for a wildcard scope "*.example.org"`},
+			`internal error: mirrorsAdjustedForNestedScope for a wildcard scope "*.example.org"`},
 		{"policy scope under a blocked registry", docs(cip("a", "bad.io/x"), imageConfig("    blockedRegistries: [bad.io]\n")),
-			"could not update policy json with new changes: clusterimagePolicy configured for the scope bad.io/x is nested inside blockedRegistries"},
+			"clusterimagePolicy configured for the scope bad.io/x is nested inside blockedRegistries"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -194,7 +194,7 @@ func TestReleasePayloadMirrored(t *testing.T) {
 	// registries, and blocks the registry in policy.json).
 	set := loadValid(t, docs(mirror, cip("g", payload), imageConfig("    blockedRegistries: [quay.io]\n")))
 	if _, err := Render(set, RenderOptions{ReleaseImage: release}); err == nil ||
-		err.Error() != "could not update policy json with new changes: clusterimagePolicy configured for the scope "+payload+" is nested inside blockedRegistries" {
+		err.Error() != "clusterimagePolicy configured for the scope "+payload+" is nested inside blockedRegistries" {
 		t.Errorf("err = %v", err)
 	}
 	// Blocking exactly the payload repository leaves policy.json's

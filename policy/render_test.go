@@ -40,7 +40,7 @@ func TestRenderRefuses(t *testing.T) {
 		{"cluster scope inside blocked", docs(cip("a", "bad.io/x"), imageConfig("    blockedRegistries: [bad.io]\n")), RenderOptions{},
 			"clusterimagePolicy configured for the scope bad.io/x is nested inside blockedRegistries"},
 		{"namespace scope outside allowed", docs(cip("a", "example.com"), ip("ns", "b", "quay.io/x"), imageConfig("    allowedRegistries: [example.com]\n")), RenderOptions{},
-			"could not update namespace policy JSON from imagepolicy: imagePolicy configured for the scope quay.io/x is not nested inside allowedRegistries"},
+			"imagePolicy configured for the scope quay.io/x is not nested inside allowedRegistries"},
 		{"invalid blocked entry", docs(cip("a", "example.com"), imageConfig("    blockedRegistries: [\"*.bad.io/x\"]\n")), RenderOptions{},
 			"spec.registrySources.blockedRegistries[0]: Invalid value: \"string\": each registry must be a valid hostname[:port][/path] or wildcard *.hostname format without tags or digests"},
 		{"bad release image", docs(cip("a", "example.com"), imageConfig("    blockedRegistries: [bad.io]\n")), RenderOptions{ReleaseImage: "UPPER/x"},
