@@ -16,6 +16,7 @@ var errParsingReference = errors.New("error parsing reference of release image")
 // entries for registries.conf and for policy.json may differ when the
 // release payload's registry is blocked.
 type registryLists struct {
+	payload        string // the release payload's repository, "" when unknown
 	insecure       []string
 	registriesConf []string // blocked in registries.conf
 	policyBlocked  []string // blocked in policy.json
@@ -43,11 +44,15 @@ func registryListsFor(spec *configv1.ImageSpec, releaseImage string, in mirrorIn
 		}
 		payload = ref
 	}
+	lists := registryLists{}
+	if payload != nil {
+		lists.payload = payload.Name()
+	}
 	if spec == nil {
-		return registryLists{}, nil, nil
+		return lists, nil, nil
 	}
 	src := spec.RegistrySources
-	lists := registryLists{insecure: src.InsecureRegistries, search: src.ContainerRuntimeSearchRegistries}
+	lists.insecure, lists.search = src.InsecureRegistries, src.ContainerRuntimeSearchRegistries
 	var unblockable []string
 	for _, reg := range src.BlockedRegistries {
 		if payload == nil || !scopeIsNestedInsideScope(payload.Name(), reg) {
@@ -57,7 +62,7 @@ func registryListsFor(spec *configv1.ImageSpec, releaseImage string, in mirrorIn
 		}
 		mirrored, err := payloadHasUnblockedMirror(payload, spec, in)
 		if err != nil {
-			lists = registryLists{insecure: lists.insecure, search: lists.search}
+			lists.registriesConf, lists.policyBlocked, lists.allowed = nil, nil, nil
 			return lists, []string{fmt.Sprintf("%v, skipping....", err)}, nil
 		}
 		if !mirrored {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	configv1 "github.com/openshift/api/config/v1"
-	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/signature"
 )
 
@@ -94,12 +93,7 @@ func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 		}
 	}
 
-	payload := ""
-	if opts.ReleaseImage != "" {
-		ref, _ := reference.ParseNamed(opts.ReleaseImage) // parsed by registryListsFor
-		payload = ref.Name()
-	}
-	cluster, policyJSON, err := clusterPolicyJSON(sp, lists.policyBlocked, lists.allowed, payload)
+	cluster, policyJSON, err := clusterPolicyJSON(sp, lists.policyBlocked, lists.allowed, lists.payload)
 	if err != nil {
 		return nil, err
 	}
