@@ -398,16 +398,7 @@ func TestVectorsPolicyJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var gotV, wantV any
-			if err := json.Unmarshal(got, &gotV); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal([]byte(tc.PolicyJSON), &wantV); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(gotV, wantV) {
-				t.Fatalf("policy.json differs\n got: %s\nwant: %s", got, tc.PolicyJSON)
-			}
+			assertJSONEqual(t, "policy.json", got, tc.PolicyJSON)
 			if _, err := signature.NewPolicyFromBytes(got); err != nil {
 				t.Errorf("library rejects the policy: %v", err)
 			}
@@ -421,5 +412,63 @@ func TestVectorsPolicyJSON(t *testing.T) {
 		if (err != nil) != tc.Error {
 			t.Errorf("%s: error %v, want one: %v", tc.Name, err, tc.Error)
 		}
+	}
+}
+
+func TestVectorsNamespacePolicies(t *testing.T) {
+	var v struct {
+		Name          string                              `json:"name"`
+		Origin        []string                            `json:"origin"`
+		ClusterPolicy map[string]configv1.ImagePolicySpec `json:"clusterImagePolicies"`
+		ImagePolicies []struct {
+			Namespace string                   `json:"namespace"`
+			Name      string                   `json:"name"`
+			Spec      configv1.ImagePolicySpec `json:"spec"`
+		} `json:"imagePolicies"`
+		PolicyJSON        string            `json:"policyJSON"`
+		NamespacePolicies map[string]string `json:"namespacePolicies"`
+	}
+	readVectors(t, "namespace-policies.yaml", &v)
+	set := &Set{}
+	for _, name := range sortedKeys(v.ClusterPolicy) {
+		spec := v.ClusterPolicy[name]
+		o := &Object{Kind: KindClusterImagePolicy, Scopes: spec.Scopes, Policy: spec.Policy}
+		o.Meta.Name = name
+		set.Objects = append(set.Objects, o)
+	}
+	for _, p := range v.ImagePolicies {
+		o := &Object{Kind: KindImagePolicy, Scopes: p.Spec.Scopes, Policy: p.Spec.Policy}
+		o.Meta.Name, o.Meta.Namespace = p.Name, p.Namespace
+		set.Objects = append(set.Objects, o)
+	}
+	r, err := Render(set, RenderOptions{Now: goldenTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertJSONEqual(t, "policy.json", r.PolicyJSON, v.PolicyJSON)
+	if len(r.NamespacePolicies) != len(v.NamespacePolicies) {
+		t.Errorf("namespaces %q, want %q", sortedKeys(r.NamespacePolicies), sortedKeys(v.NamespacePolicies))
+	}
+	for ns, want := range v.NamespacePolicies {
+		assertJSONEqual(t, ns+".json", r.NamespacePolicies[ns], want)
+	}
+	// No ImagePolicy, no namespace file.
+	set.Objects = set.Objects[:len(v.ClusterPolicy)]
+	if r, err := Render(set, RenderOptions{}); err != nil || len(r.NamespacePolicies) != 0 {
+		t.Errorf("without ImagePolicies: %v, %d namespace files", err, len(r.NamespacePolicies))
+	}
+}
+
+func assertJSONEqual(t *testing.T, what string, got []byte, want string) {
+	t.Helper()
+	var gotV, wantV any
+	if err := json.Unmarshal(got, &gotV); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if err := json.Unmarshal([]byte(want), &wantV); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotV, wantV) {
+		t.Errorf("%s differs\n got: %s\nwant: %s", what, got, want)
 	}
 }
