@@ -12,8 +12,6 @@ import (
 	manifests "github.com/sigpolicy/sigpolicy/internal/manifest"
 )
 
-const groupConfig = "config.openshift.io"
-
 // decoder accumulates a Set across inputs.
 type decoder struct {
 	opts LoadOptions
@@ -93,20 +91,17 @@ func (d *decoder) decodeObject(src Source, m map[string]any) error {
 		}
 	}
 	group, version, _ := strings.Cut(apiVersion, "/")
-	ours := group == groupConfig && (kind == string(KindClusterImagePolicy) || kind == string(KindImagePolicy) || kind == "Image")
-	if !ours {
-		d.note(src, fmt.Sprintf("skipped %s %s: not a policy resource", apiVersion, kind))
+	info, ours := kinds[Kind(kind)]
+	if !ours || info.group != group {
+		d.note(src, fmt.Sprintf("skipped %s %s: not an input of the MCO's image configuration", apiVersion, kind))
 		return nil
 	}
-	switch {
-	case kind == "Image" && version == "v1":
-		d.decodeImageConfig(src, m)
-		return nil
-	case kind != "Image" && (version == "v1" || version == "v1alpha1"):
-		d.decodePolicy(src, apiVersion, Kind(kind), m)
-		return nil
+	if !info.serves(version) {
+		return &SyntaxError{Source: src, Err: fmt.Errorf("unsupported apiVersion %q for kind %s", apiVersion, kind)}
 	}
-	return &SyntaxError{Source: src, Err: fmt.Errorf("unsupported apiVersion %q for kind %s", apiVersion, kind)}
+	c := d.decodeCommon(src, apiVersion, Kind(kind), info, m)
+	info.record(d, c)
+	return nil
 }
 
 func (d *decoder) decodeList(src Source, items []any) error {

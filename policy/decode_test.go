@@ -25,8 +25,10 @@ func TestLoadReaderAccepts(t *testing.T) {
 			[]string{"ClusterImagePolicy j"}, 0},
 		{"comments and empty documents", "# header\n---\n" + cip("a", "example.com") + "---\n# trailing\n",
 			[]string{"ClusterImagePolicy a"}, 0},
-		{"Image other than cluster is skipped", docs(cip("a", "example.com"), "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: other}\nspec: {}\n"),
+		{"Image other than cluster is noted", docs(cip("a", "example.com"), "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: other}\nspec: {}\n"),
 			[]string{"ClusterImagePolicy a"}, 1},
+		{"kinds the MCO does not read are noted", docs(cip("a", "example.com"), "apiVersion: config.openshift.io/v1\nkind: ImageContentPolicy\nmetadata: {name: x}\nspec: {}\n",
+			"apiVersion: operator.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata: {name: x}\nspec: {}\n"), []string{"ClusterImagePolicy a"}, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -127,6 +129,8 @@ func TestLoadReaderInputErrors(t *testing.T) {
 		{"scalar document", "just a string\n", "document is a string, not an object"},
 		{"no kind", "apiVersion: config.openshift.io/v1\nmetadata: {name: a}\n", `no "apiVersion" or no "kind"`},
 		{"unsupported version", strings.Replace(cip("a", "example.com"), "config.openshift.io/v1", "config.openshift.io/v9", 1), `unsupported apiVersion "config.openshift.io/v9"`},
+		{"ImageContentSourcePolicy is only v1alpha1", strings.Replace(icsp("a", "r.example.org=m.example.net"), "v1alpha1", "v1", 1),
+			`unsupported apiVersion "operator.openshift.io/v1" for kind ImageContentSourcePolicy`},
 		{"no policy object", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", ErrNoObjects.Error()},
 	}
 	for _, tc := range tests {
@@ -170,5 +174,160 @@ func TestLoadPaths(t *testing.T) {
 
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: err = %v, want ErrNotExist", err)
+	}
+}
+
+func TestLoadMirrorSetsAndImages(t *testing.T) {
+	// As "oc get ... -o yaml" prints them: a List, server-set metadata and status.
+	list := `apiVersion: v1
+kind: List
+metadata: {resourceVersion: ""}
+items:
+- apiVersion: config.openshift.io/v1
+  kind: ImageDigestMirrorSet
+  metadata:
+    name: release
+    uid: 7d1c3a52-5d1f-4d52-9c1e-0f3c59c8e0a1
+    resourceVersion: "4711"
+    generation: 1
+    creationTimestamp: "2026-01-02T03:04:05Z"
+    managedFields: [{manager: oc, operation: Update, apiVersion: config.openshift.io/v1}]
+  spec:
+    imageDigestMirrors:
+    - source: quay.io/openshift-release-dev/ocp-release
+      mirrors: [mirror.example.net:8443/ocp/release]
+      mirrorSourcePolicy: NeverContactSource
+  status: {}
+- apiVersion: config.openshift.io/v1
+  kind: Image
+  metadata: {name: cluster}
+  spec:
+    registrySources:
+      insecureRegistries: [insecure.example.net]
+      containerRuntimeSearchRegistries: [registry.example.net]
+  status:
+    internalRegistryHostname: image-registry.openshift-image-registry.svc:5000
+`
+	set := loadValid(t, docs(list, itms("tags", "registry.example.net/ubi=mirror.example.net:8443/ubi"),
+		icsp("legacy", "registry.example.org=mirror.example.net:8443/org"), cip("a", "quay.io/openshift-release-dev")))
+	if len(set.Objects) != 1 || len(set.MirrorSets) != 3 || len(set.Images) != 1 || set.ImageConfig != set.Images[0] {
+		t.Fatalf("objects %d, mirror sets %d, images %d, image config %v", len(set.Objects), len(set.MirrorSets), len(set.Images), set.ImageConfig)
+	}
+	d := set.MirrorSets[0].ImageDigestMirrorSet().Spec.ImageDigestMirrors
+	if len(d) != 1 || d[0].Source != "quay.io/openshift-release-dev/ocp-release" || d[0].MirrorSourcePolicy != "NeverContactSource" ||
+		len(d[0].Mirrors) != 1 || d[0].Mirrors[0] != "mirror.example.net:8443/ocp/release" {
+		t.Errorf("IDMS spec = %+v", d)
+	}
+	if tm := set.MirrorSets[1].TagMirrors; len(tm) != 1 || tm[0].Source != "registry.example.net/ubi" {
+		t.Errorf("ITMS spec = %+v", tm)
+	}
+	if r := set.MirrorSets[2].RepositoryDigestMirrors; len(r) != 1 || r[0].Mirrors[0] != "mirror.example.net:8443/org" {
+		t.Errorf("ICSP spec = %+v", r)
+	}
+	rs := set.ImageConfig.Image.Spec.RegistrySources
+	if len(rs.InsecureRegistries) != 1 || len(rs.ContainerRuntimeSearchRegistries) != 1 || rs.BlockedRegistries != nil {
+		t.Errorf("registry sources = %+v", rs)
+	}
+	if set.ImageConfig.Image.Status.InternalRegistryHostname != "" {
+		t.Error("status decoded: the API server drops it on create")
+	}
+}
+
+func TestLoadMustGatherTree(t *testing.T) {
+	dir := t.TempDir()
+	for rel, content := range map[string]string{
+		"cluster-scoped-resources/config.openshift.io/imagedigestmirrorsets/release.yaml":  idms("release", "quay.io/openshift-release-dev=mirror.example.net/ocp"),
+		"cluster-scoped-resources/config.openshift.io/images.yaml":                         "apiVersion: config.openshift.io/v1\nkind: ImageList\nitems:\n- apiVersion: config.openshift.io/v1\n  kind: Image\n  metadata: {name: cluster}\n  spec: {}\n",
+		"cluster-scoped-resources/config.openshift.io/clusterimagepolicies/openshift.yaml": cip("openshift", "quay.io/openshift-release-dev/ocp-release"),
+		"cluster-scoped-resources/core/nodes/worker-0.yaml":                                "apiVersion: v1\nkind: Node\nmetadata: {name: worker-0}\n",
+		"timestamp": "2026-01-02 03:04:05",
+	} {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := set.Validate(); len(errs) > 0 || len(set.Objects) != 1 || len(set.MirrorSets) != 1 || set.ImageConfig == nil || len(set.Notes) != 1 {
+		t.Fatalf("errors %v, objects %d, mirror sets %d, image config %v, notes %v", errs, len(set.Objects), len(set.MirrorSets), set.ImageConfig, set.Notes)
+	}
+}
+
+func TestMirrorSetAndImageFieldErrors(t *testing.T) {
+	const (
+		sourceRE = `^\*(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$|^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`
+		mirrorRE = `^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`
+	)
+	image := func(spec string) string {
+		return "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec:\n" + spec
+	}
+	tests := []struct {
+		desc, input, wantField, wantMsg string
+	}{
+		{"source with a tag", idms("a", "quay.io/ns/repo:v1=mirror.example.net/repo"), "spec.imageDigestMirrors[0].source",
+			`Invalid value: "quay.io/ns/repo:v1": spec.imageDigestMirrors[0].source in body should match '` + sourceRE + `'`},
+		{"wildcard mirror", itms("a", "quay.io/ns=*.example.net"), "spec.imageTagMirrors[0].mirrors[0]",
+			`Invalid value: "*.example.net": spec.imageTagMirrors[0].mirrors[0] in body should match '` + mirrorRE + `'`},
+		{"duplicate mirror", idms("a", "quay.io/ns=m.example.net,m.example.net"), "spec.imageDigestMirrors[0].mirrors[1]", `Duplicate value: "m.example.net"`},
+		{"unknown source policy", strings.Replace(idms("a", "quay.io/ns!=m.example.net"), "NeverContactSource", "Never", 1), "spec.imageDigestMirrors[0].mirrorSourcePolicy",
+			`Unsupported value: "Never": supported values: "NeverContactSource", "AllowContactingSource"`},
+		{"missing source", "apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata: {name: a}\nspec:\n  imageDigestMirrors:\n  - mirrors: [m.example.net]\n",
+			"spec.imageDigestMirrors[0].source", "Required value"},
+		{"missing spec", "apiVersion: config.openshift.io/v1\nkind: ImageTagMirrorSet\nmetadata: {name: a}\n", "spec", "Required value"},
+		{"namespace on a cluster-scoped kind", strings.Replace(icsp("a", "r.example.org=m.example.net"), "  name: a\n", "  name: a\n  namespace: x\n", 1),
+			"metadata.namespace", "Forbidden: not allowed on this type"},
+		{"unknown field", strings.Replace(idms("a", "quay.io/ns=m.example.net"), "    mirrors:", "    mirror: [x]\n    mirrors:", 1),
+			"spec.imageDigestMirrors[0].mirror", "Forbidden: unknown field"},
+		{"duplicate object", docs(itms("a", "quay.io/ns=m.example.net"), itms("a", "quay.io/ns=n.example.net")), "metadata.name",
+			"the same ImageTagMirrorSet is already defined at in.yaml, document 1"},
+		{"ICSP mirrors of the wrong type", "apiVersion: operator.openshift.io/v1alpha1\nkind: ImageContentSourcePolicy\nmetadata: {name: a}\nspec:\n  repositoryDigestMirrors:\n  - source: r.example.org\n    mirrors: m.example.net\n",
+			"spec.repositoryDigestMirrors[0].mirrors", `spec.repositoryDigestMirrors[0].mirrors in body must be of type array: "string"`},
+		{"allowed and blocked", image("  registrySources:\n    allowedRegistries: [a.example.com]\n    blockedRegistries: [b.example.com]\n"),
+			"spec.registrySources", `Invalid value: "object": Only one of blockedRegistries or allowedRegistries may be set`},
+		{"tagged insecure registry", image("  registrySources:\n    insecureRegistries: [\"a.example.com/x:v1\"]\n"), "spec.registrySources.insecureRegistries[0]",
+			`Invalid value: "string": each registry must be a valid hostname[:port][/path] or wildcard *.hostname format without tags or digests`},
+		{"empty search registries", image("  registrySources:\n    containerRuntimeSearchRegistries: []\n"), "spec.registrySources.containerRuntimeSearchRegistries",
+			"spec.registrySources.containerRuntimeSearchRegistries in body should have at least 1 items"},
+		{"duplicate search registry", image("  registrySources:\n    containerRuntimeSearchRegistries: [a.example.com, a.example.com]\n"),
+			"spec.registrySources.containerRuntimeSearchRegistries[1]", `Duplicate value: "a.example.com"`},
+		{"boolean of the wrong type", image("  allowedRegistriesForImport:\n  - {domainName: a.example.com, insecure: \"yes\"}\n"),
+			"spec.allowedRegistriesForImport[0].insecure", `in body must be of type boolean: "string"`},
+		{"duplicate cluster image configuration", docs(image("  registrySources: {}\n"), image("  registrySources: {}\n")), "metadata.name",
+			"the same Image is already defined at in.yaml, document 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			set, err := LoadReader("in.yaml", strings.NewReader(tc.input), LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := set.Validate()
+			for _, e := range errs {
+				if e.Field() == tc.wantField && strings.Contains(e.Error(), tc.wantMsg) {
+					return
+				}
+			}
+			t.Fatalf("no error on %s containing %q; got %v", tc.wantField, tc.wantMsg, errs)
+		})
+	}
+}
+
+func TestImageOtherThanClusterIsValidatedNotUsed(t *testing.T) {
+	set, err := LoadReader("in.yaml", strings.NewReader(docs(cip("a", "example.com"),
+		"apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: other}\nspec: {registrySources: {insecureRegistries: [\"\"]}}\n")), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.ImageConfig != nil || len(set.Images) != 1 || len(set.Notes) != 1 || !strings.Contains(set.Notes[0].Message, `reads only the Image named "cluster"`) {
+		t.Fatalf("image config %v, images %d, notes %v", set.ImageConfig, len(set.Images), set.Notes)
+	}
+	if errs := set.Validate(); len(errs) == 0 || errs[0].Field() != "spec.registrySources.insecureRegistries[0]" {
+		t.Errorf("errors = %v, want the invalid entry of the unused Image", errs)
 	}
 }

@@ -66,9 +66,9 @@ func (e *LoadError) Error() string {
 // Unwrap returns every underlying error, for errors.Is and errors.As.
 func (e *LoadError) Unwrap() []error { return e.Errs }
 
-// ErrNoObjects is returned by Load when the inputs hold no
-// ClusterImagePolicy, ImagePolicy or cluster image configuration.
-var ErrNoObjects = errors.New("no ClusterImagePolicy, ImagePolicy or Image object found")
+// ErrNoObjects is returned by Load when the inputs hold none of the decoded
+// kinds.
+var ErrNoObjects = errors.New("no ClusterImagePolicy, ImagePolicy, ImageDigestMirrorSet, ImageTagMirrorSet, ImageContentSourcePolicy or Image object found")
 
 // ErrInvalid is returned by Render when some object failed validation.
 var ErrInvalid = errors.New("invalid objects")

@@ -57,3 +57,34 @@ func quoteList(items []string) string {
 }
 
 func docs(manifests ...string) string { return strings.Join(manifests, "---\n") }
+
+// idms returns an ImageDigestMirrorSet manifest; each entry is
+// "source=mirror1,mirror2" with an optional "!" suffix on the source for
+// NeverContactSource.
+func idms(name string, entries ...string) string {
+	return mirrorManifest("ImageDigestMirrorSet", "config.openshift.io/v1", "imageDigestMirrors", name, entries)
+}
+
+// itms is idms for an ImageTagMirrorSet.
+func itms(name string, entries ...string) string {
+	return mirrorManifest("ImageTagMirrorSet", "config.openshift.io/v1", "imageTagMirrors", name, entries)
+}
+
+// icsp is idms for an ImageContentSourcePolicy (no source policy).
+func icsp(name string, entries ...string) string {
+	return mirrorManifest("ImageContentSourcePolicy", "operator.openshift.io/v1alpha1", "repositoryDigestMirrors", name, entries)
+}
+
+func mirrorManifest(kind, apiVersion, listField, name string, entries []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\nspec:\n  %s:\n", apiVersion, kind, name, listField)
+	for _, e := range entries {
+		source, mirrors, _ := strings.Cut(e, "=")
+		policy := ""
+		if s, ok := strings.CutSuffix(source, "!"); ok {
+			source, policy = s, "    mirrorSourcePolicy: NeverContactSource\n"
+		}
+		fmt.Fprintf(&b, "  - source: %q\n    mirrors: [%s]\n%s", source, quoteList(strings.Split(mirrors, ",")), policy)
+	}
+	return b.String()
+}

@@ -19,9 +19,13 @@ type LoadOptions struct {
 	AllowUnnamed bool
 	// Stdin is read for the path "-". Default: os.Stdin.
 	Stdin io.Reader
+	// IncludeOpenShiftDefault adds the default ClusterImagePolicy
+	// "openshift" of current clusters (OpenShiftDefaultPolicy) after the
+	// inputs, unless they define one of that name. Default: only the inputs.
+	IncludeOpenShiftDefault bool
 }
 
-// Load decodes the policy objects in paths: files, directories (recursively,
+// Load decodes the objects in paths: files, directories (recursively,
 // *.yaml, *.yml and *.json) or "-" for standard input. The error reports
 // unreadable or unparsable inputs (a *LoadError) or ErrNoObjects; validation
 // failures are reported by Set.Validate.
@@ -41,7 +45,7 @@ func LoadWithOptions(opts LoadOptions, paths ...string) (*Set, error) {
 	return d.finish(errs)
 }
 
-// LoadReader decodes the policy objects read from r; name is the source name
+// LoadReader decodes the objects read from r; name is the source name
 // used in messages.
 func LoadReader(name string, r io.Reader, opts LoadOptions) (*Set, error) {
 	data, err := manifests.ReadAll(name, r)
@@ -56,8 +60,13 @@ func (d *decoder) finish(errs []error) (*Set, error) {
 	if len(errs) > 0 {
 		return nil, &LoadError{Errs: errs}
 	}
-	if len(d.set.Objects) == 0 && d.set.ImageConfig == nil {
+	if len(d.set.Objects) == 0 && len(d.set.MirrorSets) == 0 && len(d.set.Images) == 0 {
 		return nil, ErrNoObjects
+	}
+	if d.opts.IncludeOpenShiftDefault {
+		if err := d.addOpenShiftDefault(); err != nil {
+			return nil, &LoadError{Errs: []error{err}}
+		}
 	}
 	return d.set, nil
 }
@@ -69,8 +78,8 @@ func LoadImageConfig(path string, opts LoadOptions) (*ImageConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(set.Objects) > 0 || set.ImageConfig == nil {
-		return nil, fmt.Errorf("%s: want only the cluster image configuration (kind Image, name \"cluster\"), found %d policy object(s)", path, len(set.Objects))
+	if others := len(set.Objects) + len(set.MirrorSets); others > 0 || set.ImageConfig == nil {
+		return nil, fmt.Errorf("%s: want only the cluster image configuration (kind Image, name \"cluster\"), found %d other object(s)", path, others)
 	}
 	return set.ImageConfig, nil
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 
 	configv1 "github.com/openshift/api/config/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,7 +28,10 @@ type Object struct {
 	Meta       metav1.ObjectMeta
 	Scopes     []configv1.ImageScope
 	Policy     configv1.ImageSigstoreVerificationPolicy
-	errs       field.ErrorList
+	// BuiltIn marks the default ClusterImagePolicy added by
+	// LoadOptions.IncludeOpenShiftDefault.
+	BuiltIn bool
+	errs    field.ErrorList
 }
 
 // Valid reports whether the object passed every validation rule.
@@ -63,38 +67,45 @@ func (o *Object) ImagePolicy() *configv1.ImagePolicy {
 	}
 }
 
-// ImageConfig is the cluster image configuration (kind Image, name
-// "cluster"); render reads its allowed, blocked and insecure registries.
-type ImageConfig struct {
-	Source Source
-	Image  configv1.Image
-	errs   field.ErrorList
+// recordPolicy records a decoded ClusterImagePolicy or ImagePolicy, valid
+// or not.
+func (d *decoder) recordPolicy(c *common) {
+	var spec configv1.ImagePolicySpec
+	c.decodeSpec(&spec)
+	d.checkDuplicate(c)
+	d.set.Objects = append(d.set.Objects, &Object{Source: c.src, Kind: c.kind, APIVersion: c.apiVersion, Meta: c.meta,
+		Scopes: spec.Scopes, Policy: spec.Policy, errs: c.errs})
 }
 
-// Errors returns the configuration's decoding failures.
-func (ic *ImageConfig) Errors() []*FieldError {
-	out := make([]*FieldError, len(ic.errs))
-	for i, e := range ic.errs {
-		out[i] = &FieldError{Source: ic.Source, Kind: "Image", Name: ic.Image.Name, Err: e}
-	}
-	return out
-}
-
-// Set is everything decoded from the inputs, in input order.
+// Set is everything decoded from the inputs, each list in input order.
 type Set struct {
-	Objects     []*Object
+	// Objects are the ClusterImagePolicies and ImagePolicies.
+	Objects []*Object
+	// MirrorSets are the ImageDigestMirrorSets, ImageTagMirrorSets and
+	// ImageContentSourcePolicies.
+	MirrorSets []*MirrorSet
+	// Images are every decoded Image object, named "cluster" or not.
+	Images []*ImageConfig
+	// ImageConfig is the cluster image configuration that Render reads: the
+	// Image named "cluster" among Images, or one set by the caller.
 	ImageConfig *ImageConfig
 	Notes       []Note
 }
 
-// Validate returns every validation failure, in input order; none means
-// every object is valid.
+// Validate returns every validation failure, kind by kind in input order;
+// none means every object is valid.
 func (s *Set) Validate() []*FieldError {
 	var out []*FieldError
 	for _, o := range s.Objects {
 		out = append(out, o.Errors()...)
 	}
-	if s.ImageConfig != nil {
+	for _, ms := range s.MirrorSets {
+		out = append(out, ms.Errors()...)
+	}
+	for _, ic := range s.Images {
+		out = append(out, ic.Errors()...)
+	}
+	if s.ImageConfig != nil && !slices.Contains(s.Images, s.ImageConfig) {
 		out = append(out, s.ImageConfig.Errors()...)
 	}
 	return out

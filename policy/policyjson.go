@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,53 +11,59 @@ import (
 	"go.podman.io/image/v5/signature"
 )
 
-// TemplatePolicyJSON is the policy.json the MCO ships before any policy is
-// applied; with nothing to add it is written unchanged.
-const TemplatePolicyJSON = `{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker-daemon":{"":[{"type":"insecureAcceptAnything"}]}}}`
+// TemplatePolicyJSON is /etc/containers/policy.json as the MCO's base
+// machine config writes it (templates/<role>/01-<role>-container-runtime/
+// _base/files/policy.yaml, the same for every role; no final newline). The
+// MCO writes it unchanged when no registry list and no ClusterImagePolicy
+// changes it.
+const TemplatePolicyJSON = `{
+    "default": [
+        {
+            "type": "insecureAcceptAnything"
+        }
+    ],
+    "transports":
+        {
+            "docker-daemon":
+                {
+                    "": [{"type":"insecureAcceptAnything"}]
+                }
+        }
+}`
 
-// registries are the cluster image configuration's lists as the MCO uses them.
-type registries struct {
-	allowed  []string
-	blocked  []string
-	insecure []string
-}
-
-// clusterPolicyJSON is the MCO's updatePolicyJSON on the template. It
-// returns the policy both as an object and as the file's bytes.
-func clusterPolicyJSON(sp *scopePolicies, regs registries) (*signature.Policy, []byte, error) {
-	if err := checkScopesAgainstRegistries("clusterimagePolicy", sortedKeys(sp.cluster), regs); err != nil {
+// clusterPolicyJSON is the MCO's updatePolicyJSON on the template, given
+// policy.json's blocked and allowed lists. It returns the policy both as an
+// object and as the file's bytes.
+func clusterPolicyJSON(sp *scopePolicies, blocked, allowed []string, payload string) (*signature.Policy, []byte, error) {
+	if len(allowed) != 0 && len(blocked) != 0 && !(payload != "" && len(allowed) == 1 && allowed[0] == payload) {
+		return nil, nil, errors.New("invalid images config: only one of AllowedRegistries or BlockedRegistries may be specified")
+	}
+	if err := checkScopesAgainstRegistries("clusterimagePolicy", sortedKeys(sp.cluster), allowed, blocked); err != nil {
 		return nil, nil, err
 	}
 	p, err := decodePolicyJSON([]byte(TemplatePolicyJSON))
 	if err != nil {
 		return nil, nil, err
 	}
-	if regs.allowed == nil && regs.blocked == nil && len(sp.cluster) == 0 {
+	if allowed == nil && blocked == nil && len(sp.cluster) == 0 {
 		return p, []byte(TemplatePolicyJSON), nil
 	}
-	for _, reg := range regs.blocked {
-		if !isValidRegistriesConfScope(reg) {
-			return nil, nil, fmt.Errorf("invalid entry for blocked registries %q", reg)
-		}
-	}
-	for _, reg := range regs.allowed {
-		if !isValidRegistriesConfScope(reg) {
-			return nil, nil, fmt.Errorf("invalid entry for allowed registries %q", reg)
-		}
+	if err := validateRegistriesConfScopes(nil, blocked, allowed, mirrorInputs{}); err != nil {
+		return nil, nil, err
 	}
 	scopes := signature.PolicyTransportScopes{}
-	if len(regs.allowed) > 0 {
+	if len(allowed) > 0 {
 		p.Default = signature.PolicyRequirements{signature.NewPRReject()}
-		for _, reg := range regs.allowed {
+		for _, reg := range allowed {
 			if sp.cluster[reg] != nil {
 				continue // the cluster policy on this registry replaces insecureAcceptAnything
 			}
 			scopes[reg] = signature.PolicyRequirements{signature.NewPRInsecureAcceptAnything()}
 		}
 	}
-	if len(regs.blocked) > 0 {
+	if len(blocked) > 0 {
 		p.Default = signature.PolicyRequirements{signature.NewPRInsecureAcceptAnything()}
-		for _, reg := range regs.blocked {
+		for _, reg := range blocked {
 			scopes[reg] = signature.PolicyRequirements{signature.NewPRReject()}
 		}
 	}
@@ -71,12 +78,14 @@ func clusterPolicyJSON(sp *scopePolicies, regs registries) (*signature.Policy, [
 	return p, data, err
 }
 
-// namespacePolicyJSON is the cluster policy.json plus one namespace's
-// scopes. The MCO re-parses the cluster file; working on a copy of the parsed
-// cluster policy gives the same bytes, since the library's types marshal
-// back exactly what they parse, without re-parsing every requirement for
-// every namespace.
-func namespacePolicyJSON(cluster *signature.Policy, scopes map[string]signature.PolicyRequirements, regs registries) ([]byte, error) {
+// namespacePolicyJSON is the MCO's updateNamespacedPolicyJSONs for one
+// namespace: the cluster policy.json with the namespace's requirements
+// appended to each of its scopes (after an allowed registry's
+// insecureAcceptAnything, which both must pass). The MCO re-parses the
+// cluster file; working on a copy of the parsed cluster policy gives the
+// same bytes, since the library's types marshal back exactly what they
+// parse, without re-parsing every requirement for every namespace.
+func namespacePolicyJSON(cluster *signature.Policy, scopes map[string]signature.PolicyRequirements) ([]byte, error) {
 	p := &signature.Policy{Default: cluster.Default, Transports: map[string]signature.PolicyTransportScopes{}}
 	for name, ts := range cluster.Transports {
 		p.Transports[name] = maps.Clone(ts)
@@ -87,10 +96,6 @@ func namespacePolicyJSON(cluster *signature.Policy, scopes map[string]signature.
 		p.Transports["docker"] = docker
 	}
 	for scope, reqs := range scopes {
-		if slices.Contains(regs.allowed, scope) {
-			docker[scope] = reqs // as for cluster scopes: no insecureAcceptAnything beside the policy
-			continue
-		}
 		docker[scope] = slices.Concat(docker[scope], reqs)
 	}
 	p.Transports["atomic"] = atomicCopy(docker, p.Transports["atomic"])
@@ -111,14 +116,18 @@ func atomicCopy(src, dst signature.PolicyTransportScopes) signature.PolicyTransp
 	return dst
 }
 
-// checkScopesAgainstRegistries is the MCO's validation of policy scopes
-// against the allowed and blocked registries.
-func checkScopesAgainstRegistries(what string, scopes []string, regs registries) error {
+// checkScopesAgainstRegistries is the MCO's
+// validateImagePolicyWithAllowedBlockedRegistries for one kind of policy:
+// every scope nested inside some allowed registry, none inside a blocked
+// one.
+func checkScopesAgainstRegistries(what string, scopes, allowed, blocked []string) error {
 	for _, scope := range scopes {
-		if len(regs.allowed) > 0 && !slices.ContainsFunc(regs.allowed, func(reg string) bool { return scopeIsNestedInsideScope(scope, reg) }) {
+		if len(allowed) > 0 && !slices.ContainsFunc(allowed, func(reg string) bool { return scopeIsNestedInsideScope(scope, reg) }) {
 			return fmt.Errorf("%s configured for the scope %s is not nested inside allowedRegistries", what, scope)
 		}
-		for _, reg := range regs.blocked {
+	}
+	for _, scope := range scopes {
+		for _, reg := range blocked {
 			if scopeIsNestedInsideScope(scope, reg) {
 				return fmt.Errorf("%s configured for the scope %s is nested inside blockedRegistries", what, scope)
 			}

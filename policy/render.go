@@ -1,20 +1,23 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
-	"go.podman.io/image/v5/docker/reference"
+	configv1 "github.com/openshift/api/config/v1"
+	"go.podman.io/image/v5/signature"
 )
 
 // RenderOptions tune Render. The zero value renders as the MCO does with no
 // release image known.
 type RenderOptions struct {
-	// ReleaseImage is the cluster's release payload pull spec. When set, a
-	// blocked registry that would block the payload repository is dropped,
-	// as the MCO does (sigpolicy models no mirror sets, so such an entry is
-	// always dropped), and reported in Rendered.Warnings. Default: unset.
+	// ReleaseImage is the cluster's release payload pull spec (the
+	// ClusterVersion's status.desired.image). When set, a blocked registry
+	// that covers the payload repository is dropped, with a warning, unless
+	// the payload can be pulled by digest from a mirror outside every
+	// blocked registry; then the payload repository is allowed in
+	// policy.json, as the MCO does. Default: unset, no blocked registry is
+	// treated as the payload's.
 	ReleaseImage string
 	// Now stamps the conditions' lastTransitionTime. Default: time.Now().
 	Now time.Time
@@ -22,11 +25,20 @@ type RenderOptions struct {
 
 // Rendered holds the files the MCO would write and the ImagePolicy outcomes.
 type Rendered struct {
-	// PolicyJSON is /etc/containers/policy.json.
+	// PolicyJSON is /etc/containers/policy.json: the MCO's template
+	// (TemplatePolicyJSON) unless a registry list or a ClusterImagePolicy
+	// changes it.
 	PolicyJSON []byte
 	// NamespacePolicies maps a namespace to /etc/crio/policies/<ns>.json;
 	// namespaces without applied scopes have no file.
 	NamespacePolicies map[string][]byte
+	// RegistriesConf is /etc/containers/registries.conf, always present:
+	// the MCO's template (RegistriesConfTemplate) unless insecure or blocked
+	// registries or some mirror set object make the MCO rewrite it.
+	RegistriesConf []byte
+	// SearchRegistries is the drop-in SearchRegistriesPath holding the
+	// Image config's containerRuntimeSearchRegistries; nil when unset.
+	SearchRegistries []byte
 	// RegistriesD is /etc/containers/registries.d/sigstore-registries.yaml,
 	// nil when no scope needs sigstore attachments.
 	RegistriesD []byte
@@ -41,8 +53,10 @@ type Rendered struct {
 
 // Render produces the MCO's files for a valid set. It fails with ErrInvalid
 // when an object is invalid and with the MCO's own error when the MCO would
-// refuse to render (allowed and blocked registries both set, a cluster scope
-// outside the allowed or inside the blocked registries, ...).
+// refuse to render (a policy scope outside the allowed or inside the
+// blocked registries, a mirror rule the MCO rejects, ...): the message of
+// the MCO's check, without the controller's "could not update ... with new
+// changes" prefix.
 func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 	if err := s.requireValid(); err != nil {
 		return nil, err
@@ -52,65 +66,69 @@ func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 		now = time.Now()
 	}
 	out := &Rendered{NamespacePolicies: map[string][]byte{}}
-	regs, err := registriesFor(s.ImageConfig, opts.ReleaseImage, out)
+	mirrors := mirrorInputsOf(s.MirrorSets)
+	var spec *configv1.ImageSpec
+	if s.ImageConfig != nil {
+		spec = &s.ImageConfig.Image.Spec
+	}
+	lists, warnings, err := registryListsFor(spec, opts.ReleaseImage, mirrors)
 	if err != nil {
 		return nil, err
 	}
+	out.Warnings = warnings
 	sp, err := collectScopes(s, now)
 	if err != nil {
 		return nil, err
 	}
 	out.Statuses, out.Findings = sp.statuses, sp.findings()
-	cluster, policyJSON, err := clusterPolicyJSON(sp, regs)
+
+	conf, err := parseRegistriesConf(RegistriesConfTemplate)
+	if err != nil {
+		return nil, err
+	}
+	out.RegistriesConf = []byte(RegistriesConfTemplate)
+	if lists.insecure != nil || lists.registriesConf != nil || mirrors.any() {
+		if out.RegistriesConf, conf, err = registriesConf(lists.insecure, lists.registriesConf, mirrors); err != nil {
+			return nil, err
+		}
+	}
+
+	cluster, policyJSON, err := clusterPolicyJSON(sp, lists.policyBlocked, lists.allowed, lists.payload)
 	if err != nil {
 		return nil, err
 	}
 	out.PolicyJSON = policyJSON
-	var nsScopes []string
-	for _, ns := range sortedKeys(sp.namespaced) {
-		nsScopes = append(nsScopes, sortedKeys(sp.namespaced[ns])...)
-	}
-	if err := checkScopesAgainstRegistries("imagepolicy", nsScopes, regs); err != nil {
-		return nil, err
-	}
-	for ns, scopes := range sp.namespaced {
-		if out.NamespacePolicies[ns], err = namespacePolicyJSON(cluster, scopes, regs); err != nil {
-			return nil, fmt.Errorf("namespace %s: %w", ns, err)
+	if lists.policyBlocked != nil || lists.allowed != nil || len(sp.cluster) > 0 || len(sp.namespaced) > 0 {
+		if err := renderNamespaces(out, sp, cluster, lists); err != nil {
+			return nil, err
+		}
+		if out.RegistriesD, err = sigstoreRegistriesD(sp, conf); err != nil {
+			return nil, err
 		}
 	}
-	if out.RegistriesD, err = sigstoreRegistriesD(sp, regs); err != nil {
-		return nil, err
+	if lists.search != nil {
+		if out.SearchRegistries, err = searchRegistriesDropIn(lists.search); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
-// registriesFor is the MCO's getValidBlockedAndAllowedRegistries plus its
-// "only one of allowed or blocked" rule.
-func registriesFor(ic *ImageConfig, releaseImage string, out *Rendered) (registries, error) {
-	if ic == nil {
-		return registries{}, nil
+// renderNamespaces is the MCO's updateNamespacedPolicyJSONs.
+func renderNamespaces(out *Rendered, sp *scopePolicies, cluster *signature.Policy, lists registryLists) error {
+	var nsScopes []string
+	for _, ns := range sortedKeys(sp.namespaced) {
+		nsScopes = append(nsScopes, sortedKeys(sp.namespaced[ns])...)
 	}
-	src := ic.Image.Spec.RegistrySources
-	regs := registries{insecure: src.InsecureRegistries}
-	payloadRepo := ""
-	if releaseImage != "" {
-		ref, err := reference.ParseNamed(releaseImage)
+	if err := checkScopesAgainstRegistries("imagePolicy", nsScopes, lists.allowed, lists.policyBlocked); err != nil {
+		return err
+	}
+	for ns, scopes := range sp.namespaced {
+		data, err := namespacePolicyJSON(cluster, scopes)
 		if err != nil {
-			return registries{}, fmt.Errorf("error parsing reference of release image %q: %w", releaseImage, err)
+			return fmt.Errorf("namespace %s: %w", ns, err)
 		}
-		payloadRepo = ref.Name()
+		out.NamespacePolicies[ns] = data
 	}
-	for _, reg := range src.BlockedRegistries {
-		if payloadRepo != "" && scopeIsNestedInsideScope(payloadRepo, reg) {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("error adding %q to blocked registries, cannot block the repository being used by the payload, skipping", reg))
-			continue
-		}
-		regs.blocked = append(regs.blocked, reg)
-	}
-	regs.allowed = append(regs.allowed, src.AllowedRegistries...)
-	if len(regs.allowed) != 0 && len(regs.blocked) != 0 &&
-		!(payloadRepo != "" && len(regs.allowed) == 1 && regs.allowed[0] == payloadRepo) {
-		return registries{}, errors.New("invalid images config: only one of AllowedRegistries or BlockedRegistries may be specified")
-	}
-	return regs, nil
+	return nil
 }

@@ -18,20 +18,28 @@ var update = flag.Bool("update", false, "rewrite testdata/golden from the curren
 // goldenTime makes the conditions' lastTransitionTime reproducible.
 var goldenTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// TestRenderGolden renders each testdata/render/<case> directory and
-// compares every file byte for byte with testdata/golden/<case>, plus a
-// summary of the ImagePolicy conditions and findings.
+// TestRenderGolden renders each testdata/render/<case> directory, and the
+// examples directory with the default openshift policy, and compares every
+// file byte for byte with testdata/golden/<case>, plus a summary of the
+// ImagePolicy conditions and findings.
 func TestRenderGolden(t *testing.T) {
-	cases, err := os.ReadDir("testdata/render")
+	entries, err := os.ReadDir("testdata/render")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range cases {
-		if !c.IsDir() {
-			continue
+	type goldenCase struct {
+		name, dir string
+		opts      LoadOptions
+	}
+	cases := []goldenCase{{name: "examples", dir: "../examples", opts: LoadOptions{IncludeOpenShiftDefault: true}}}
+	for _, e := range entries {
+		if e.IsDir() {
+			cases = append(cases, goldenCase{name: e.Name(), dir: filepath.Join("testdata/render", e.Name())})
 		}
-		t.Run(c.Name(), func(t *testing.T) {
-			set, err := Load(filepath.Join("testdata/render", c.Name()))
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			set, err := LoadWithOptions(c.opts, c.dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +49,7 @@ func TestRenderGolden(t *testing.T) {
 			}
 			got := r.Files()
 			got["summary.txt"] = []byte(summary(r))
-			dir := filepath.Join("testdata/golden", c.Name())
+			dir := filepath.Join("testdata/golden", c.name)
 			if *update {
 				writeGolden(t, dir, got)
 			}
@@ -59,6 +67,7 @@ func TestRenderGolden(t *testing.T) {
 				}
 			}
 			assertLibraryLoads(t, r)
+			assertLibraryResolves(t, r.RegistriesConf)
 		})
 	}
 }

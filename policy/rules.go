@@ -123,3 +123,13 @@ var subjectRule = objectRule("at least one of email or hostname must be set in p
 	_, hostname := m["hostname"]
 	return email || hostname
 })
+
+// registryRule is the Image config's rule on each registry list entry.
+var registryRule = stringRule("each registry must be a valid hostname[:port][/path] or wildcard *.hostname format without tags or digests", sourcePattern.MatchString)
+
+// registrySourcesRule is "has(self.blockedRegistries) ? !has(self.allowedRegistries) : true".
+var registrySourcesRule = objectRule("Only one of blockedRegistries or allowedRegistries may be set", func(m map[string]any) bool {
+	_, blocked := m["blockedRegistries"]
+	_, allowed := m["allowedRegistries"]
+	return !blocked || !allowed
+})

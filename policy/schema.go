@@ -1,17 +1,21 @@
 package policy
 
-// schema is the subset of an OpenAPI v3 structural schema that the policy
+import "regexp"
+
+// schema is the subset of an OpenAPI v3 structural schema that the decoded
 // CRDs use, plus their x-kubernetes-validations rules compiled to Go.
 type schema struct {
-	typ        string // "object", "array" or "string"
+	typ        string // "object", "array", "string" or "boolean"
 	props      []property
 	required   []string
 	enum       []string
-	byteFormat bool // format: byte — base64 text, rules see the decoded bytes
-	minLength  int  // 0: none
-	maxLength  int  // 0: none
-	maxItems   int  // 0: none
-	listSet    bool // x-kubernetes-list-type: set
+	byteFormat bool           // format: byte — base64 text, rules see the decoded bytes
+	pattern    *regexp.Regexp // nil: none
+	minLength  int            // 0: none
+	maxLength  int            // 0: none
+	minItems   int            // 0: none
+	maxItems   int            // 0: none
+	listSet    bool           // x-kubernetes-list-type: set
 	items      *schema
 	rules      []rule
 }
@@ -48,6 +52,16 @@ func str(maxLength int, rules ...rule) *schema {
 	return &schema{typ: "string", maxLength: maxLength, rules: rules}
 }
 
+func boundedStr(minLength, maxLength int, rules ...rule) *schema {
+	return &schema{typ: "string", minLength: minLength, maxLength: maxLength, rules: rules}
+}
+
+func patternStr(re *regexp.Regexp) *schema { return &schema{typ: "string", pattern: re} }
+
+func list(items *schema) *schema { return &schema{typ: "array", items: items} }
+
+var boolean = &schema{typ: "boolean"}
+
 func byteStr(minLength, maxLength int, rules ...rule) *schema {
 	return &schema{typ: "string", byteFormat: true, minLength: minLength, maxLength: maxLength, rules: rules}
 }
@@ -55,7 +69,8 @@ func byteStr(minLength, maxLength int, rules ...rule) *schema {
 func enum(values ...string) *schema { return &schema{typ: "string", enum: values} }
 
 // specSchema is spec of both ClusterImagePolicy and ImagePolicy, transcribed
-// from the CRDs in testdata/crds (properties in the CRD's order).
+// from the CRDs in testdata/openshift-api/crds (properties in the CRD's
+// order; TestSchemasMatchCRDs compares them).
 var specSchema = obj([]string{"policy", "scopes"}, nil,
 	prop("policy", obj([]string{"rootOfTrust"}, nil,
 		prop("rootOfTrust", obj([]string{"policyType"}, rootOfTrustRules,
@@ -93,4 +108,65 @@ var specSchema = obj([]string{"policy", "scopes"}, nil,
 		)),
 	)),
 	prop("scopes", &schema{typ: "array", maxItems: 256, listSet: true, items: str(512, scopeRules...)}),
+)
+
+// The mirror source and mirror patterns of ImageDigestMirrorSet and
+// ImageTagMirrorSet. The MCO checks the sources and mirrors of
+// ImageContentSourcePolicies, whose CRD has no pattern, with the same two
+// expressions; sourcePattern is also the CEL rule of the Image config's
+// registry lists.
+var (
+	sourcePattern = regexp.MustCompile(`^\*(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$|^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`)
+	mirrorPattern = regexp.MustCompile(`^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`)
+)
+
+// mirrorSetSpec is spec of ImageDigestMirrorSet (listField
+// imageDigestMirrors) and ImageTagMirrorSet (imageTagMirrors).
+func mirrorSetSpec(listField string) *schema {
+	return obj(nil, nil,
+		prop(listField, list(obj([]string{"source"}, nil,
+			prop("mirrorSourcePolicy", enum("NeverContactSource", "AllowContactingSource")),
+			prop("mirrors", &schema{typ: "array", listSet: true, items: patternStr(mirrorPattern)}),
+			prop("source", patternStr(sourcePattern)),
+		))),
+	)
+}
+
+var (
+	digestMirrorSetSpecSchema = mirrorSetSpec("imageDigestMirrors")
+	tagMirrorSetSpecSchema    = mirrorSetSpec("imageTagMirrors")
+)
+
+// contentSourcePolicySpecSchema is spec of ImageContentSourcePolicy: its CRD
+// checks no format.
+var contentSourcePolicySpecSchema = obj(nil, nil,
+	prop("repositoryDigestMirrors", list(obj([]string{"source"}, nil,
+		prop("mirrors", list(str(0))),
+		prop("source", str(0)),
+	))),
+)
+
+// registryList is allowedRegistries, blockedRegistries and
+// insecureRegistries of the Image config.
+func registryList() *schema {
+	return &schema{typ: "array", maxItems: 1024, items: boundedStr(1, 256, registryRule)}
+}
+
+// imageSpecSchema is spec of the Image config. Its
+// containerRuntimeSearchRegistries carries "format: hostname" on the array,
+// which the API server's validator applies to strings only: no check.
+var imageSpecSchema = obj(nil, nil,
+	prop("additionalTrustedCA", obj([]string{"name"}, nil, prop("name", str(0)))),
+	prop("allowedRegistriesForImport", list(obj(nil, nil,
+		prop("domainName", str(0)),
+		prop("insecure", boolean),
+	))),
+	prop("externalRegistryHostnames", list(str(0))),
+	prop("imageStreamImportMode", enum("", "Legacy", "PreserveOriginal")),
+	prop("registrySources", obj(nil, []rule{registrySourcesRule},
+		prop("allowedRegistries", registryList()),
+		prop("blockedRegistries", registryList()),
+		prop("containerRuntimeSearchRegistries", &schema{typ: "array", minItems: 1, listSet: true, items: str(0)}),
+		prop("insecureRegistries", registryList()),
+	)),
 )

@@ -34,6 +34,12 @@ func (w *schemaWalk) walk(path *field.Path, s *schema, v any) any {
 			return nil
 		}
 		return w.array(path, s, l)
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			w.typeErr(path, s.typ, v)
+			return nil
+		}
+		return v
 	default:
 		str, ok := v.(string)
 		if !ok {
@@ -76,6 +82,9 @@ func (w *schemaWalk) array(path *field.Path, s *schema, l []any) []any {
 	if s.maxItems > 0 && len(l) > s.maxItems {
 		w.errs = append(w.errs, field.TooMany(path, len(l), s.maxItems))
 	}
+	if s.minItems > 0 && len(l) < s.minItems {
+		w.errs = append(w.errs, field.Invalid(path, l, fmt.Sprintf("%s in body should have at least %d items", path, s.minItems)))
+	}
 	out := make([]any, 0, len(l))
 	for i, v := range l {
 		if v == nil {
@@ -96,6 +105,9 @@ func (w *schemaWalk) str(path *field.Path, s *schema, v string) {
 	}
 	if s.minLength > 0 && n < s.minLength {
 		w.errs = append(w.errs, field.Invalid(path, v, fmt.Sprintf("%s in body should be at least %d chars long", path, s.minLength)))
+	}
+	if s.pattern != nil && !s.pattern.MatchString(v) {
+		w.errs = append(w.errs, field.Invalid(path, v, fmt.Sprintf("%s in body should match '%s'", path, s.pattern)))
 	}
 	if s.byteFormat {
 		if _, err := base64.StdEncoding.DecodeString(v); err != nil {
@@ -149,7 +161,10 @@ func duplicateItems(path *field.Path, s *schema, v any) field.ErrorList {
 	case "array":
 		l, _ := v.([]any)
 		if !s.listSet {
-			return nil
+			for i, item := range l {
+				errs = append(errs, duplicateItems(path.Index(i), s.items, item)...)
+			}
+			return errs
 		}
 		seen := make(map[any]bool, len(l))
 		for i, item := range l {

@@ -11,9 +11,11 @@ import (
 
 // Paths of the rendered files, relative to the node's root.
 const (
-	PolicyJSONPath     = "etc/containers/policy.json"
-	NamespacePolicyDir = "etc/crio/policies"
-	RegistriesDPath    = "etc/containers/registries.d/sigstore-registries.yaml"
+	PolicyJSONPath       = "etc/containers/policy.json"
+	NamespacePolicyDir   = "etc/crio/policies"
+	RegistriesConfPath   = "etc/containers/registries.conf"
+	SearchRegistriesPath = "etc/containers/registries.conf.d/01-image-searchRegistries.conf"
+	RegistriesDPath      = "etc/containers/registries.d/sigstore-registries.yaml"
 )
 
 // Files returns every rendered file keyed by its path relative to the root.
@@ -21,6 +23,12 @@ func (r *Rendered) Files() map[string][]byte {
 	files := map[string][]byte{PolicyJSONPath: r.PolicyJSON}
 	for ns, data := range r.NamespacePolicies {
 		files[filepath.Join(NamespacePolicyDir, ns+".json")] = data
+	}
+	if r.RegistriesConf != nil {
+		files[RegistriesConfPath] = r.RegistriesConf
+	}
+	if r.SearchRegistries != nil {
+		files[SearchRegistriesPath] = r.SearchRegistries
 	}
 	if r.RegistriesD != nil {
 		files[RegistriesDPath] = r.RegistriesD
@@ -31,8 +39,8 @@ func (r *Rendered) Files() map[string][]byte {
 // WriteDir lays the files out under dir as on a node. Each file is replaced
 // atomically (temporary file in the same directory, then rename). Files a
 // previous render left behind that this render does not produce — namespace
-// policies and the registries.d file — are removed, as the MCO's machine
-// config replaces the whole set.
+// policies, the search registries drop-in and the registries.d file — are
+// removed, as the MCO's machine config replaces the whole set.
 func (r *Rendered) WriteDir(dir string) error {
 	files := r.Files()
 	for _, rel := range sortedKeys(files) {
@@ -75,7 +83,7 @@ func removeStale(dir string, keep map[string][]byte) error {
 	if err != nil {
 		return err
 	}
-	stale = append(stale, filepath.Join(dir, RegistriesDPath))
+	stale = append(stale, filepath.Join(dir, RegistriesDPath), filepath.Join(dir, SearchRegistriesPath))
 	for _, path := range stale {
 		rel, err := filepath.Rel(dir, path)
 		if err != nil {

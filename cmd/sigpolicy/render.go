@@ -18,18 +18,29 @@ func newRenderCmd() *cobra.Command {
 		outDir       string
 		toStdout     bool
 		releaseImage string
+		withPolicy   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "render -f PATH... [--image-config FILE] [-o DIR | --stdout]",
-		Short: "Render policy.json, per-namespace policies and registries.d exactly as the MCO does",
+		Short: "Render policy.json, per-namespace policies, registries.conf and registries.d exactly as the MCO does",
 		Long: `render validates the objects like "validate", applies the Machine Config
-Operator's rules (ImagePolicy scopes equal to or nested inside a ClusterImagePolicy
-scope are dropped; several policies on one scope are ANDed; allowed and blocked
-registries from the cluster image configuration) and writes, under DIR:
+Operator's rules and writes, under DIR, the files the MCO puts on every node:
 
   etc/containers/policy.json
   etc/crio/policies/<namespace>.json
+  etc/containers/registries.conf
+  etc/containers/registries.conf.d/01-image-searchRegistries.conf
   etc/containers/registries.d/sigstore-registries.yaml
+
+ImagePolicy scopes equal to or nested inside a ClusterImagePolicy scope are
+dropped; several policies on one scope are ANDed; the cluster image configuration's
+allowed and blocked registries go to policy.json, its insecure and blocked
+registries and every ImageDigestMirrorSet, ImageTagMirrorSet and
+ImageContentSourcePolicy to registries.conf, its containerRuntimeSearchRegistries
+to the registries.conf.d drop-in; registries.d enables sigstore attachments for
+every policy scope and every mirror it is pulled from. registries.conf and
+policy.json are the MCO's templates when nothing changes them; the drop-in,
+namespace and registries.d files exist only when there is something to write.
 
 Nothing is written unless every object is valid; each file is replaced atomically.
 It prints each ImagePolicy's resulting status condition and the findings (tag or
@@ -42,7 +53,7 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 			if toStdout && cmd.Flags().Changed("output") {
 				return usageErr(errors.New("--stdout and -o are mutually exclusive"))
 			}
-			set, err := loadSet(cmd, files)
+			set, err := loadSetWith(cmd, files, policy.LoadOptions{IncludeOpenShiftDefault: withPolicy})
 			if err != nil {
 				return err
 			}
@@ -93,10 +104,11 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 		},
 	}
 	addFileFlag(cmd, &files)
-	cmd.Flags().StringVar(&imageConfig, "image-config", "", `cluster image configuration (kind Image, name "cluster") for allowed/blocked registries`)
+	addOpenShiftPolicyFlag(cmd, &withPolicy)
+	cmd.Flags().StringVar(&imageConfig, "image-config", "", `cluster image configuration (kind Image, name "cluster") when the -f inputs lack it`)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "rendered", "directory to write the node files under")
 	cmd.Flags().BoolVar(&toStdout, "stdout", false, "print the files instead of writing them")
-	cmd.Flags().StringVar(&releaseImage, "release-image", "", "release payload pull spec: blocked registries that would block it are dropped, as the MCO does")
+	cmd.Flags().StringVar(&releaseImage, "release-image", "", "release payload pull spec: a blocked registry holding it is dropped unless the payload has an unblocked digest mirror, as the MCO does")
 	return cmd
 }
 

@@ -75,3 +75,44 @@ func TestRenderCommandRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderCommandMirroredCluster(t *testing.T) {
+	dir := t.TempDir()
+	image := writeFile(t, dir, "image.yaml", "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec:\n  registrySources:\n    containerRuntimeSearchRegistries: [registry.example.net]\n")
+	outDir := filepath.Join(dir, "out")
+	out, errOut, code := run(t, "", "render", "-f", examples, "--image-config", image, "--openshift-default-policy", "-o", outDir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	for _, w := range []string{"wrote " + outDir + "/etc/containers/registries.conf\n", "wrote " + outDir + "/etc/containers/registries.conf.d/01-image-searchRegistries.conf\n"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, out)
+		}
+	}
+	conf, err := os.ReadFile(filepath.Join(outDir, "etc/containers/registries.conf"))
+	if err != nil || !strings.Contains(string(conf), "location = \"mirror.example.net:8443/ocp4/openshift-release-dev/ocp-release\"\n    pull-from-mirror = \"digest-only\"") {
+		t.Errorf("registries.conf (%v):\n%s", err, conf)
+	}
+	rd, err := os.ReadFile(filepath.Join(outDir, "etc/containers/registries.d/sigstore-registries.yaml"))
+	if err != nil || !strings.Contains(string(rd), "mirror.example.net:8443/ocp4/openshift-release-dev/ocp-release:\n    use-sigstore-attachments: true") {
+		t.Errorf("registries.d (%v):\n%s", err, rd)
+	}
+
+	out, _, code = run(t, "", "render", "-f", filepath.Join(examples, "mirrored-cluster-itms.yaml"), "--stdout")
+	if code != exitOK || !strings.Contains(out, "== etc/containers/registries.conf\n") || !strings.Contains(out, `pull-from-mirror = "tag-only"`) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestRenderCommandMCORefusesMirrorRule(t *testing.T) {
+	dir := t.TempDir()
+	icsp := writeFile(t, dir, "icsp.yaml", "apiVersion: operator.openshift.io/v1alpha1\nkind: ImageContentSourcePolicy\nmetadata: {name: legacy}\nspec:\n  repositoryDigestMirrors:\n  - source: registry.example.org/ns:v1\n    mirrors: [mirror.example.net/org]\n")
+	outDir := filepath.Join(dir, "out")
+	out, errOut, code := run(t, "", "render", "-f", examples, "-f", icsp, "-o", outDir)
+	if code != exitRejected || !strings.Contains(errOut, `nothing rendered: invalid format for source "registry.example.org/ns:v1"`) {
+		t.Errorf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(outDir); !os.IsNotExist(err) {
+		t.Errorf("output directory written despite the refusal")
+	}
+}

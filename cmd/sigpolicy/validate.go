@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -11,15 +12,21 @@ import (
 )
 
 func newValidateCmd() *cobra.Command {
-	var files []string
+	var (
+		files      []string
+		withPolicy bool
+	)
 	cmd := &cobra.Command{
 		Use:   "validate -f PATH...",
-		Short: "Validate ClusterImagePolicy and ImagePolicy objects as the API server would",
-		Long: `validate decodes ClusterImagePolicy and ImagePolicy objects (YAML or JSON, several
-documents per file, directories recursively, "-" for standard input, List kinds)
-and applies every OpenAPI and CEL rule of their CustomResourceDefinitions, with the
-API server's field paths and messages. Unknown fields are errors (strict field
-validation, as kubectl apply does). Other kinds are skipped with a note.
+		Short: "Validate image policies, mirror sets and the image config as the API server would",
+		Long: `validate decodes the objects the Machine Config Operator renders node image
+configuration from: ClusterImagePolicy, ImagePolicy, ImageDigestMirrorSet,
+ImageTagMirrorSet, ImageContentSourcePolicy and the cluster Image config (YAML or
+JSON, several documents per file, directories recursively, "-" for standard input,
+List kinds, "oc get -o yaml" output, must-gather trees). It applies every OpenAPI
+and CEL rule of their CustomResourceDefinitions, with the API server's field paths
+and messages. Unknown fields are errors (strict field validation, as kubectl apply
+does). Other kinds are skipped with a note.
 
 It prints "OK <kind> <name>" for each valid object and each error with its file,
 document number and field path. Key and certificate data that pass the API
@@ -29,7 +36,7 @@ reported too: such a policy would deny every pull under its scopes.
 Exit codes: 0 all valid, 1 an object is invalid, 2 usage error or unreadable input.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := loadSet(cmd, files)
+			set, err := loadSetWith(cmd, files, policy.LoadOptions{IncludeOpenShiftDefault: withPolicy})
 			if err != nil {
 				return err
 			}
@@ -40,7 +47,13 @@ Exit codes: 0 all valid, 1 an object is invalid, 2 usage error or unreadable inp
 		},
 	}
 	addFileFlag(cmd, &files)
+	addOpenShiftPolicyFlag(cmd, &withPolicy)
 	return cmd
+}
+
+func addOpenShiftPolicyFlag(cmd *cobra.Command, include *bool) {
+	cmd.Flags().BoolVar(include, "openshift-default-policy", false,
+		`add the default ClusterImagePolicy "openshift" of current clusters (Red Hat's key on quay.io/openshift-release-dev release repositories) unless the inputs define it`)
 }
 
 func addFileFlag(cmd *cobra.Command, files *[]string) {
@@ -50,10 +63,16 @@ func addFileFlag(cmd *cobra.Command, files *[]string) {
 
 // loadSet loads the -f inputs; unreadable or unparsable input is a usage error.
 func loadSet(cmd *cobra.Command, files []string) (*policy.Set, error) {
+	return loadSetWith(cmd, files, policy.LoadOptions{})
+}
+
+// loadSetWith is loadSet with load options; standard input is the command's.
+func loadSetWith(cmd *cobra.Command, files []string, opts policy.LoadOptions) (*policy.Set, error) {
 	if len(files) == 0 {
 		return nil, usageErr(errors.New("at least one -f PATH is required"))
 	}
-	set, err := policy.LoadWithOptions(policy.LoadOptions{Stdin: cmd.InOrStdin()}, files...)
+	opts.Stdin = cmd.InOrStdin()
+	set, err := policy.LoadWithOptions(opts, files...)
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -67,30 +86,36 @@ func report(out, errOut io.Writer, set *policy.Set) int {
 		fmt.Fprintln(errOut, "note:", n)
 	}
 	invalid := 0
-	for _, o := range set.Objects {
-		errs := o.Errors()
+	check := func(errs []*policy.FieldError, okLine string) {
 		if len(errs) == 0 {
-			errs = o.TrustMaterialErrors()
-		}
-		if len(errs) == 0 {
-			fmt.Fprintf(out, "OK %s %s\n", o.Kind, o.Ref())
-			continue
+			fmt.Fprintln(out, okLine)
+			return
 		}
 		invalid++
 		for _, e := range errs {
 			fmt.Fprintln(out, "ERROR", e)
 		}
 	}
-	if ic := set.ImageConfig; ic != nil {
-		errs := ic.Errors()
-		for _, e := range errs {
-			fmt.Fprintln(out, "ERROR", e)
+	for _, o := range set.Objects {
+		errs := o.Errors()
+		if len(errs) == 0 {
+			errs = o.TrustMaterialErrors()
 		}
-		if len(errs) > 0 {
-			invalid++
-		} else {
-			fmt.Fprintf(out, "OK Image %s\n", ic.Image.Name)
+		line := fmt.Sprintf("OK %s %s", o.Kind, o.Ref())
+		if o.BuiltIn {
+			line += " (built-in default)"
 		}
+		check(errs, line)
+	}
+	for _, ms := range set.MirrorSets {
+		check(ms.Errors(), fmt.Sprintf("OK %s %s", ms.Kind, ms.Ref()))
+	}
+	images := set.Images
+	if ic := set.ImageConfig; ic != nil && !slices.Contains(images, ic) {
+		images = append(images, ic)
+	}
+	for _, ic := range images {
+		check(ic.Errors(), fmt.Sprintf("OK Image %s", ic.Image.Name))
 	}
 	return invalid
 }

@@ -103,3 +103,25 @@ spec:
 		{"positional argument", "", []string{"validate", "x.yaml"}, exitUsage, nil, []string{"unknown command"}, nil},
 	})
 }
+
+func TestValidateMirrorSetsAndImageConfig(t *testing.T) {
+	dir := t.TempDir()
+	badIDMS := writeFile(t, dir, "idms.yaml", "apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata: {name: bad}\nspec:\n  imageDigestMirrors:\n  - source: quay.io/ns:v1\n    mirrors: [mirror.example.net/ns]\n")
+	image := writeFile(t, dir, "image.yaml", "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec:\n  registrySources:\n    insecureRegistries: [insecure.example.net]\n    containerRuntimeSearchRegistries: [registry.example.net]\n")
+	badImage := writeFile(t, dir, "bad-image.yaml", "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec:\n  registrySources:\n    allowedRegistries: [a.example.com]\n    blockedRegistries: [b.example.com]\n")
+	icsp := writeFile(t, dir, "icsp.yaml", "apiVersion: operator.openshift.io/v1alpha1\nkind: ImageContentSourcePolicy\nmetadata: {name: legacy}\nspec:\n  repositoryDigestMirrors:\n  - source: registry.example.org\n    mirrors: [mirror.example.net/org]\n")
+	runCases(t, []cliCase{
+		{"mirrored examples", "", []string{"validate", "-f", examples}, exitOK,
+			[]string{"OK ImageDigestMirrorSet idms-release-0\n", "OK ImageDigestMirrorSet idms-example-com\n", "OK ImageTagMirrorSet itms-example-io\n"},
+			nil, []string{"openshift"}},
+		{"default openshift policy", "", []string{"validate", "-f", examples, "--openshift-default-policy"}, exitOK,
+			[]string{"OK ClusterImagePolicy openshift (built-in default)\n"}, nil, nil},
+		{"legacy ICSP and the image config", "", []string{"validate", "-f", icsp, "-f", image}, exitOK,
+			[]string{"OK ImageContentSourcePolicy legacy\n", "OK Image cluster\n"}, nil, nil},
+		{"invalid mirror source", "", []string{"validate", "-f", badIDMS}, exitRejected,
+			[]string{"idms.yaml, document 1: ImageDigestMirrorSet bad: spec.imageDigestMirrors[0].source: Invalid value: \"quay.io/ns:v1\": spec.imageDigestMirrors[0].source in body should match"},
+			[]string{"1 invalid object(s)"}, nil},
+		{"allowed and blocked registries", "", []string{"validate", "-f", badImage}, exitRejected,
+			[]string{"Image cluster: spec.registrySources: Invalid value: \"object\": Only one of blockedRegistries or allowedRegistries may be set"}, nil, nil},
+	})
+}
