@@ -40,6 +40,10 @@ func objects(t *testing.T) string {
 			}
 		}
 	}
+	image := "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec:\n  registrySources:\n    containerRuntimeSearchRegistries: [registry.example.com]\n"
+	if err := os.WriteFile(filepath.Join(dir, "image.yaml"), []byte(image), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
@@ -183,5 +187,51 @@ func TestPolicyFileAppliesToEveryNamespace(t *testing.T) {
 	}
 	if cfg.PolicyName != path || len(cfg.Policy.Default) != 1 || cfg.Policy.Default[0].Type != node.Reject {
 		t.Fatalf("config %+v", cfg)
+	}
+}
+
+func fromRootConf(t *testing.T, c *cluster.Compiled) *node.RegistriesConf {
+	t.Helper()
+	root := t.TempDir()
+	if err := c.Rendered.WriteDir(root); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := node.LoadRegistriesConf(filepath.Join(root, policy.RegistriesConfPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conf
+}
+
+// TestCompiledRegistriesConf: the rendered registries.conf (with the
+// search-registries drop-in) is what every namespace's engine follows, as
+// the containers library would read the same files from a node root.
+func TestCompiledRegistriesConf(t *testing.T) {
+	c := compileExamples(t)
+	cfg, err := c.Node("team-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RegistriesConf == nil || cfg.RegistriesConf != c.RegistriesConf() || !cfg.RegistriesConf.SamePullSources(fromRootConf(t, c)) {
+		t.Fatal("the namespace does not share the cluster's registries.conf")
+	}
+	reg := cfg.RegistriesConf.FindRegistry("example.com/ns/app")
+	if reg == nil || len(reg.Mirrors) != 2 || reg.Mirrors[0].Location != "mirror.example.net:8443/example-com" {
+		t.Fatalf("example.com's digest mirrors are not followed: %+v", reg)
+	}
+	root := t.TempDir()
+	if err := c.Rendered.WriteDir(root); err != nil {
+		t.Fatal(err)
+	}
+	fromRoot, err := node.LoadRegistriesConf(filepath.Join(root, policy.RegistriesConfPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.RegistriesConf.UnqualifiedSearchRegistries(); !reflect.DeepEqual(got, []string{"registry.example.com"}) {
+		t.Errorf("search registries %q, want the Image config's", got)
+	}
+	if !reflect.DeepEqual(fromRoot.Registries(), cfg.RegistriesConf.Registries()) ||
+		!reflect.DeepEqual(fromRoot.UnqualifiedSearchRegistries(), cfg.RegistriesConf.UnqualifiedSearchRegistries()) {
+		t.Error("the in-memory registries.conf differs from the files render writes")
 	}
 }

@@ -32,7 +32,8 @@ func (e *InvalidError) Unwrap() []error {
 }
 
 // Compile validates set, renders it as the MCO does and parses every
-// rendered file as CRI-O would: an *InvalidError for objects that do not
+// rendered file (policy files, registries.d, registries.conf and its
+// search-registries drop-in) as CRI-O would: an *InvalidError for objects that do not
 // validate, the MCO's own error when it would refuse to render.
 func Compile(set *policy.Set, opts policy.RenderOptions) (*Compiled, error) {
 	if errs := set.Validate(); len(errs) > 0 {
@@ -46,13 +47,21 @@ func Compile(set *policy.Set, opts policy.RenderOptions) (*Compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rendered registries.d: %w", err)
 	}
+	confFiles := []node.ConfFile{{Name: "rendered " + policy.RegistriesConfPath, Data: rendered.RegistriesConf}}
+	if rendered.SearchRegistries != nil {
+		confFiles = append(confFiles, node.ConfFile{Name: "rendered " + policy.SearchRegistriesPath, Data: rendered.SearchRegistries})
+	}
+	registriesConf, err := node.ParseRegistriesConf(confFiles...)
+	if err != nil {
+		return nil, err
+	}
 	c := &Compiled{Set: set, Rendered: rendered, namespaces: map[string]namespaceConfig{}}
-	c.cluster, err = renderedConfig("etc/containers/policy.json", rendered.PolicyJSON, registriesD, nil)
+	c.cluster, err = renderedConfig("etc/containers/policy.json", rendered.PolicyJSON, registriesD, registriesConf)
 	if err != nil {
 		return nil, err
 	}
 	for ns, data := range rendered.NamespacePolicies {
-		cfg, err := renderedConfig("etc/crio/policies/"+ns+".json", data, registriesD, nil)
+		cfg, err := renderedConfig("etc/crio/policies/"+ns+".json", data, registriesD, registriesConf)
 		if err != nil {
 			return nil, err
 		}

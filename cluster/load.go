@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"errors"
-	"io"
 
 	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/policy/node"
@@ -11,11 +10,10 @@ import (
 // Source says where a cluster's configuration comes from: exactly one of
 // Objects, Set, Root and PolicyFile.
 type Source struct {
-	// Objects are files or directories of cluster objects ("-" is Stdin),
-	// decoded by policy.Load.
+	// Objects are files or directories of cluster objects ("-" is standard
+	// input), decoded by policy.LoadWithOptions with Load.
 	Objects []string
-	// Stdin is read for the path "-". Default: os.Stdin.
-	Stdin io.Reader
+	Load    policy.LoadOptions
 	// Set is cluster objects already decoded (from a live cluster, say).
 	Set *policy.Set
 	// Root is a node's root directory (FromRoot).
@@ -61,7 +59,7 @@ func Load(src Source) (*Compiled, error) {
 	switch {
 	case len(src.Objects) > 0:
 		var set *policy.Set
-		if set, err = policy.LoadWithOptions(policy.LoadOptions{Stdin: src.Stdin}, src.Objects...); err == nil {
+		if set, err = policy.LoadWithOptions(src.Load, src.Objects...); err == nil {
 			c, err = Compile(set, src.Render)
 		}
 	case src.Set != nil:

@@ -37,6 +37,14 @@ const (
 	// TypeConflictingScopes: ImagePolicy scopes dropped for equalling or
 	// nesting inside a ClusterImagePolicy scope.
 	TypeConflictingScopes Type = "ConflictingScopes"
+	// TypeReservedName: a user ClusterImagePolicy named "openshift…".
+	TypeReservedName Type = "ReservedName"
+	// TypeANDedWithRelease: a user ClusterImagePolicy on a scope of the
+	// release-managed default policy: release images need both.
+	TypeANDedWithRelease Type = "ScopeANDedWithReleasePolicy"
+	// TypeMirrorWithoutAttachments: a place images of a sigstore scope are
+	// pulled from where registries.d enables no sigstore attachments.
+	TypeMirrorWithoutAttachments Type = "MirrorWithoutSigstoreAttachments"
 	// TypeScopeRequiresAll: several policies on one scope, ANDed.
 	TypeScopeRequiresAll Type = "ScopeRequiresAllPolicies"
 	// TypeScopeShadowed: a scope nested inside another of the same file.

@@ -6,12 +6,21 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/policy"
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
+
+// Options tune Run. The zero value lints the objects alone.
+type Options struct {
+	// RegistriesConf, when set, replaces the rendered registries.conf in the
+	// checks of where signatures are read (a node's own file, say).
+	RegistriesConf *node.RegistriesConf
+}
 
 // Run runs every check on set, most severe first within the input order of
 // the objects.
-func Run(set *policy.Set) []Finding {
+func Run(set *policy.Set, opts Options) []Finding {
 	var out []Finding
 	for _, e := range set.Validate() {
 		out = append(out, Finding{Severity: SeverityError, Type: TypeInvalid, Object: objectName(e.Kind, e.Namespace, e.Name),
@@ -32,13 +41,19 @@ func Run(set *policy.Set) []Finding {
 	if !valid {
 		return out // the MCO's rules need a valid set
 	}
-	if _, err := policy.Render(set, policy.RenderOptions{}); err != nil {
+	compiled, err := cluster.Compile(set, policy.RenderOptions{})
+	if err != nil {
 		f := Finding{Severity: SeverityError, Type: TypeRenderRefused,
 			Message: "the MCO would refuse to render these policies, so none of them reaches the nodes: " + err.Error()}
 		if ic := set.ImageConfig; ic != nil {
 			f.Object, f.Source = "Image "+ic.Image.Name, ic.Source.String()
 		}
 		out = append(out, f)
+	} else {
+		if opts.RegistriesConf != nil {
+			compiled = compiled.WithRegistriesConf(opts.RegistriesConf)
+		}
+		out = append(out, unreadableMirrors(compiled)...)
 	}
 	statuses, findings, err := policy.Reconcile(set, time.Time{})
 	if err != nil {
@@ -64,6 +79,8 @@ func Run(set *policy.Set) []Finding {
 	files := policyFiles(set, statuses)
 	out = append(out, sharedScopes(files)...)
 	out = append(out, shadowedScopes(files, findings)...)
+	out = append(out, reservedNames(set)...)
+	out = append(out, andedWithRelease(set)...)
 	out = append(out, v1alpha1Manifests(set)...)
 	out = append(out, untaggedIdentity(set)...)
 	out = append(out, fulcioEmailOnly(set)...)

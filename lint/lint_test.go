@@ -10,6 +10,7 @@ import (
 
 	"github.com/sigpolicy/sigpolicy/lint"
 	"github.com/sigpolicy/sigpolicy/policy"
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 func keyData(t *testing.T) string {
@@ -96,7 +97,7 @@ func TestRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []brief
-			for _, f := range lint.Run(set) {
+			for _, f := range lint.Run(set, lint.Options{}) {
 				got = append(got, brief{f.Severity, f.Type, f.Namespace, f.Scope})
 				if f.Message == "" {
 					t.Errorf("finding %s has no message", f.Type)
@@ -105,9 +106,64 @@ func TestRun(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("findings %+v\nwant %+v", got, tt.want)
 			}
-			if fails := lint.Summarize(lint.Run(set)).Fails(); fails != slices.ContainsFunc(tt.want, func(b brief) bool { return b.Severity.Fails() }) {
+			if fails := lint.Summarize(lint.Run(set, lint.Options{})).Fails(); fails != slices.ContainsFunc(tt.want, func(b brief) bool { return b.Severity.Fails() }) {
 				t.Errorf("Summary.Fails() = %v", fails)
 			}
 		})
+	}
+}
+
+func TestReleasePolicyFindings(t *testing.T) {
+	key := keyData(t)
+	input := doc(key, "", "openshift-mine", "MatchRepository", "quay.io/mine") +
+		doc(key, "", "extra", "MatchRepository", "quay.io/openshift-release-dev/ocp-release")
+	set, err := policy.LoadReader("input.yaml", strings.NewReader(input), policy.LoadOptions{IncludeOpenShiftDefault: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []brief
+	for _, f := range lint.Run(set, lint.Options{}) {
+		if f.Type == lint.TypeReservedName || f.Type == lint.TypeANDedWithRelease {
+			got = append(got, brief{f.Severity, f.Type, f.Namespace, f.Scope})
+		}
+	}
+	want := []brief{
+		{lint.SeverityWarning, lint.TypeReservedName, "", ""},
+		{lint.SeverityWarning, lint.TypeANDedWithRelease, "", "quay.io/openshift-release-dev/ocp-release"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %+v\nwant %+v", got, want)
+	}
+}
+
+// TestMirrorWithoutAttachments: the MCO's registries.d covers every mirror
+// it writes into registries.conf; a node's registries.conf with another
+// mirror is read where no signature is looked for.
+func TestMirrorWithoutAttachments(t *testing.T) {
+	set, err := policy.Load("../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range lint.Run(set, lint.Options{}) {
+		if f.Type == lint.TypeMirrorWithoutAttachments {
+			t.Errorf("the rendered configuration leaves a mirror without attachments: %s", f.Message)
+		}
+	}
+	conf, err := node.ParseRegistriesConf(node.ConfFile{Name: "node registries.conf", Data: []byte(
+		"[[registry]]\nlocation = \"example.com\"\n[[registry.mirror]]\nlocation = \"elsewhere.example.net/copy\"\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scopes []string
+	for _, f := range lint.Run(set, lint.Options{RegistriesConf: conf}) {
+		if f.Type == lint.TypeMirrorWithoutAttachments {
+			if !strings.Contains(f.Message, "elsewhere.example.net/copy") {
+				t.Errorf("message names another location: %s", f.Message)
+			}
+			scopes = append(scopes, f.Scope)
+		}
+	}
+	if !slices.Contains(scopes, "example.com") {
+		t.Errorf("no finding for scope example.com pulled from the unlisted mirror; findings on %q", scopes)
 	}
 }

@@ -95,7 +95,7 @@ func (o *options) client(conf *node.RegistriesConf) (*fetch.Client, error) {
 		if len(o.fetchOpts) > 0 {
 			return nil, errors.New("a shared fetcher and fetch options cannot be combined: configure the shared fetcher")
 		}
-		if o.fetcher.RegistriesConf() != conf {
+		if !o.fetcher.RegistriesConf().SamePullSources(conf) {
 			return nil, fmt.Errorf("the shared fetcher follows %s but the node configuration has %s",
 				o.fetcher.RegistriesConf().Describe(), conf.Describe())
 		}
@@ -109,7 +109,7 @@ func (o *options) client(conf *node.RegistriesConf) (*fetch.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.RegistriesConf() != conf {
+	if !c.RegistriesConf().SamePullSources(conf) {
 		return nil, errors.New("fetch options must not set a registries.conf: it comes from the node configuration")
 	}
 	return c, nil

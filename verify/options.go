@@ -17,9 +17,9 @@ type options struct {
 	now       func() time.Time
 }
 
-// WithFetcher shares an existing registry client, which must follow the
-// node configuration's registries.conf (the same compiled value), so that
-// signatures are read from the mirrors CRI-O would read them from. Default:
+// WithFetcher shares an existing registry client, which must follow a
+// registries.conf with the same pull sources as the node configuration's,
+// so that signatures are read from the mirrors CRI-O would read them from. Default:
 // a client of the Engine's own (see WithFetchOptions).
 func WithFetcher(c *fetch.Client) Option {
 	return func(o *options) error {

@@ -9,12 +9,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigpolicy/sigpolicy/lint"
+	"github.com/sigpolicy/sigpolicy/policy"
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 func newLintCmd() *cobra.Command {
 	var (
-		files  []string
-		output string
+		files          []string
+		output         string
+		withDefault    bool
+		registriesConf string
 	)
 	cmd := &cobra.Command{
 		Use:   "lint -f PATH...",
@@ -38,6 +42,14 @@ must know before applying them:
                                           the status condition the MCO writes
   warning  V1Alpha1Manifest               an object written for config.openshift.io/v1alpha1,
                                           which current clusters no longer serve
+  warning  ReservedName                   a user ClusterImagePolicy named "openshift…"
+  warning  ScopeANDedWithReleasePolicy    a user ClusterImagePolicy on a scope of the
+                                          release's default policy (--openshift-default-policy
+                                          adds it): release images then need both signatures
+  warning  MirrorWithoutSigstoreAttachments
+                                          a mirror CRI-O may pull a sigstore-scoped image
+                                          from while registries.d enables no sigstore
+                                          attachments there: every such pull is denied
   info     ScopeRequiresAllPolicies       several policies on one scope: ANDed
   info     ScopeShadowsBroaderScope       a scope nested inside another one of the same
                                           policy file: the most specific wins, nothing
@@ -62,14 +74,20 @@ error or unreadable input.`,
 			if output != "text" && output != "json" {
 				return usageErr(fmt.Errorf("--output must be text or json, not %q", output))
 			}
-			set, err := loadSet(cmd, files)
+			set, err := loadSetWith(cmd, files, policy.LoadOptions{IncludeOpenShiftDefault: withDefault})
 			if err != nil {
 				return err
 			}
 			for _, n := range set.Notes {
 				fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
 			}
-			findings := lint.Run(set)
+			var opts lint.Options
+			if registriesConf != "" {
+				if opts.RegistriesConf, err = node.LoadRegistriesConf(registriesConf); err != nil {
+					return usageErr(err)
+				}
+			}
+			findings := lint.Run(set, opts)
 			sum := lint.Summarize(findings)
 			if output == "json" {
 				err = writeLintJSON(cmd.OutOrStdout(), findings, sum)
@@ -86,7 +104,9 @@ error or unreadable input.`,
 		},
 	}
 	addFileFlag(cmd, &files)
+	addOpenShiftPolicyFlag(cmd, &withDefault)
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&registriesConf, "registries-conf", "", "check where signatures are read against this registries.conf (a node's own) instead of the rendered one")
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigpolicy/sigpolicy/cluster"
+	"github.com/sigpolicy/sigpolicy/policy"
 )
 
 // sourceFlags say where the cluster configuration of the commands that
@@ -15,6 +16,7 @@ import (
 // root (--root) or a policy file (--policy).
 type sourceFlags struct {
 	files       []string
+	withDefault bool
 	root        string
 	policyFile  string
 	registriesD string
@@ -23,6 +25,7 @@ type sourceFlags struct {
 func (s *sourceFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	addFileFlag(cmd, &s.files)
+	addOpenShiftPolicyFlag(cmd, &s.withDefault)
 	fl.StringVar(&s.root, "root", "", "root directory of a node's files")
 	fl.StringVar(&s.policyFile, "policy", "", "policy.json to enforce")
 	fl.StringVar(&s.registriesD, "registries-d", "", "registries.d directory (with --policy)")
@@ -36,7 +39,7 @@ func (s *sourceFlags) readsStdin() bool { return slices.Contains(s.files, "-") }
 func (s *sourceFlags) compile(cmd *cobra.Command, registriesConf string) (*cluster.Compiled, error) {
 	compiled, err := cluster.Load(cluster.Source{
 		Objects:        s.files,
-		Stdin:          cmd.InOrStdin(),
+		Load:           policy.LoadOptions{Stdin: cmd.InOrStdin(), IncludeOpenShiftDefault: s.withDefault},
 		Root:           s.root,
 		PolicyFile:     s.policyFile,
 		RegistriesD:    s.registriesD,
@@ -49,6 +52,8 @@ func (s *sourceFlags) compile(cmd *cobra.Command, registriesConf string) (*clust
 		return nil, usageErr(errors.New("--registries-d goes with --policy; -f and --root bring their own registries.d"))
 	case err != nil:
 		return nil, usageErr(err)
+	case s.withDefault && len(s.files) == 0:
+		return nil, usageErr(errors.New("--openshift-default-policy goes with -f: node files already hold what the cluster rendered"))
 	}
 	return compiled, nil
 }

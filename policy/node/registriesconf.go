@@ -379,6 +379,14 @@ func (c *RegistriesConf) Path() string {
 	return c.path
 }
 
+// SamePullSources reports whether c and o send every pull to the same
+// places: the same [[registry]] entries (mirrors, blocks, insecure
+// endpoints). A nil configuration has none.
+func (c *RegistriesConf) SamePullSources(o *RegistriesConf) bool {
+	a, b := c.Registries(), o.Registries()
+	return len(a) == 0 && len(b) == 0 || reflect.DeepEqual(a, b)
+}
+
 // Describe names the files the configuration was read from, for messages
 // (as sysregistriesv2.ConfigurationSourceDescription does).
 func (c *RegistriesConf) Describe() string {

@@ -264,3 +264,31 @@ func FuzzRegistriesConf(f *testing.F) {
 		}
 	})
 }
+
+func TestSamePullSources(t *testing.T) {
+	parse := func(text string) *RegistriesConf {
+		t.Helper()
+		c, err := ParseRegistriesConf(ConfFile{Name: "r.conf", Data: []byte(text)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	mirrored := "[[registry]]\nlocation = \"example.com\"\n[[registry.mirror]]\nlocation = \"m.example.net\"\n"
+	var none *RegistriesConf
+	for _, tc := range []struct {
+		desc string
+		a, b *RegistriesConf
+		want bool
+	}{
+		{"nil and a search-only file", none, parse("unqualified-search-registries = [\"docker.io\"]\n"), true},
+		{"same entries from two parses", parse(mirrored), parse(mirrored), true},
+		{"nil and mirrors", none, parse(mirrored), false},
+		{"other mirror", parse(mirrored), parse(strings.Replace(mirrored, "m.example.net", "n.example.net", 1)), false},
+		{"blocked", parse(mirrored), parse(strings.Replace(mirrored, "[[registry.mirror]]", "blocked = true\n[[registry.mirror]]", 1)), false},
+	} {
+		if got := tc.a.SamePullSources(tc.b); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.desc, got, tc.want)
+		}
+	}
+}
