@@ -46,6 +46,9 @@ type options struct {
 	cacheBytes     int64
 	registriesConf string
 	transport      http.RoundTripper
+
+	hostConcurrency int     // WithRegistryConcurrency; 0: unbounded
+	hostRate        float64 // WithRegistryRate; 0: unlimited
 }
 
 func defaultOptions() options {
