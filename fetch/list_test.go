@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
 )
 
 // pagedRegistry serves tags/list and _catalog n entries per page with Link
