@@ -38,7 +38,9 @@ func TestTraceNamesSignaturesCRIOCannotSee(t *testing.T) {
 	}{
 		{"bundle through the referrers API", reg + "bundle-referrer:v1", policy("bundle-referrer"), "",
 			"a cosign bundle signature exists, but CRI-O reads only .sig attachments",
-			func(u *fetch.Unseen) bool { return len(u.Referrers) == 1 && u.Referrers[0].Via == fetch.ViaReferrersAPI }},
+			func(u *fetch.Unseen) bool {
+				return len(u.Referrers) == 1 && u.Referrers[0].Via == fetch.ViaReferrersAPI
+			}},
 		{"bundle under the fallback tag", reg + "bundle-fallback-tag:v1", policy("bundle-fallback-tag"), "",
 			"a cosign bundle signature exists, but CRI-O reads only .sig attachments",
 			func(u *fetch.Unseen) bool { return len(u.Referrers) == 1 && u.Referrers[0].Via == fetch.ViaFallbackTag }},
