@@ -2,9 +2,9 @@ package audit
 
 import (
 	"bufio"
-	"strings"
 	"html/template"
 	"io"
+	"strings"
 
 	"github.com/sigpolicy/sigpolicy/verify"
 )
