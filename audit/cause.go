@@ -180,11 +180,11 @@ func repoOf(ref string) string {
 var stage = map[verify.Reason]int{
 	verify.ReasonMissingAnnotation: 1,
 	verify.ReasonBadSET:            2,
+	verify.ReasonUntrustedKey:      2,
 	verify.ReasonCertChain:         3,
 	verify.ReasonIssuerMismatch:    4,
 	verify.ReasonEmailMismatch:     4,
 	verify.ReasonHostnameMismatch:  4,
-	verify.ReasonUntrustedKey:      5,
 	verify.ReasonInvalidSignature:  5,
 	verify.ReasonBadPayload:        6,
 	verify.ReasonDigestMismatch:    7,
@@ -214,9 +214,9 @@ func signatureCause(d *verify.Decision, s verify.SignatureResult) (Cause, string
 		return CauseSignatureMalformed, fmt.Sprintf("the signature layer is not a well-formed cosign signature (%s): sign %s again with cosign", describe(failed, s.Reason), signTarget(d))
 	case verify.ReasonCertChain:
 		return CauseCertificateInvalid, fmt.Sprintf("the signing certificate does not chain to the policy's CA at the time checked (%s): include the intermediates in the policy (PKI caIntermediatesData) or in the signature's chain, or sign again with a certificate valid now", describe(failed, s.Reason))
-	case verify.ReasonBadSET:
+	case verify.ReasonBadSET, verify.ReasonUntrustedKey: // a SET for another key does not describe this signature
 		return CauseRekorSETInvalid, fmt.Sprintf("the Rekor SET is missing or not from the log the policy trusts (%s): sign with upload to that log, or correct rekorKeyData", describe(failed, s.Reason))
-	default: // untrusted key, invalid signature, issuer/email/hostname
+	default: // invalid signature, issuer/email/hostname
 		return CauseUntrustedSigner, fmt.Sprintf("the signature is not from a signer the policy trusts (%s): sign %s with the trusted key or identity, or add this signer to the policy's rootOfTrust", describe(failed, s.Reason), signTarget(d))
 	}
 }

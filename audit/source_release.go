@@ -86,7 +86,7 @@ func releaseReferences(ctx context.Context, c *fetch.Client, image string) ([]re
 	}
 	layers := m.LayerInfos()
 	for _, l := range slices.Backward(layers) {
-		data, err := findInLayer(ctx, c, img, l.Digest, l.MediaType)
+		data, err := readLayer(ctx, c, img, l.Digest, l.MediaType)
 		if err != nil {
 			return nil, "", err
 		}
@@ -102,14 +102,29 @@ func releaseReferences(ctx context.Context, c *fetch.Client, image string) ([]re
 	return nil, "", ErrNoImageReferences
 }
 
-// findInLayer returns the image-references file of one layer, nil when the
-// layer has none; the whole layer is read so that its digest is verified.
-func findInLayer(ctx context.Context, c *fetch.Client, img *fetch.Image, d digest.Digest, mediaType string) ([]byte, error) {
+// readLayer returns the image-references file of one layer, nil when the
+// layer has none; the whole layer is read so that its digest is verified,
+// and a layer that is not the blob it should be is reported as such rather
+// than as the unreadable archive it then is.
+func readLayer(ctx context.Context, c *fetch.Client, img *fetch.Image, d digest.Digest, mediaType string) ([]byte, error) {
 	blob, err := c.OpenBlob(ctx, img, d, MaxReleaseLayer)
 	if err != nil {
 		return nil, err
 	}
 	defer blob.Close()
+	data, err := findInLayer(blob, d, mediaType)
+	if err != nil {
+		if _, verr := io.Copy(io.Discard, blob); verr != nil {
+			return nil, verr
+		}
+		return nil, err
+	}
+	return data, nil
+}
+
+// findInLayer reads the layer blob to its end and returns its
+// image-references file, nil when it has none.
+func findInLayer(blob io.Reader, d digest.Digest, mediaType string) ([]byte, error) {
 	var tarStream io.Reader
 	switch mediaType {
 	case manifest.DockerV2Schema2LayerMediaType, "application/vnd.oci.image.layer.v1.tar+gzip":
