@@ -6,8 +6,9 @@ import (
 	"io"
 )
 
-// JSONLines writes one JSON object per result, each flushed as it comes,
-// then {"summary": …} (docs/audit.md).
+// JSONLines writes one JSON object per result, then {"summary": …}
+// (docs/audit.md). It buffers: Run flushes it whenever no other result is
+// waiting.
 type JSONLines struct {
 	w   *bufio.Writer
 	enc *json.Encoder
@@ -21,12 +22,10 @@ func NewJSONLines(w io.Writer) *JSONLines {
 	return &JSONLines{w: bw, enc: enc}
 }
 
-func (j *JSONLines) Result(r Result) error {
-	if err := j.enc.Encode(r); err != nil {
-		return err
-	}
-	return j.w.Flush()
-}
+func (j *JSONLines) Result(r Result) error { return j.enc.Encode(r) }
+
+// Flush writes out the buffered results.
+func (j *JSONLines) Flush() error { return j.w.Flush() }
 
 func (j *JSONLines) Close(s *Summary) error {
 	if err := j.enc.Encode(struct {

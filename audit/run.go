@@ -44,6 +44,13 @@ type Writer interface {
 	Close(*Summary) error
 }
 
+// Flusher is a Writer that buffers: Run flushes it whenever no other
+// result is waiting, so results still appear as soon as they are decided
+// but a busy run does not pay a write per result.
+type Flusher interface {
+	Flush() error
+}
+
 // ErrInput wraps an error reading the references.
 var ErrInput = errors.New("reading the images to audit")
 
@@ -114,6 +121,7 @@ func Run(ctx context.Context, d Decider, refs iter.Seq2[Ref, error], o Options, 
 		workers.Wait()
 		close(results)
 	}()
+	flusher, _ := w.(Flusher)
 	for r := range results {
 		if ctx.Err() != nil {
 			continue // stopping: drain without writing
@@ -124,6 +132,11 @@ func Run(ctx context.Context, d Decider, refs iter.Seq2[Ref, error], o Options, 
 		}
 		sum.add(r)
 		progress.Done.Add(1)
+		if flusher != nil && len(results) == 0 {
+			if err := flusher.Flush(); err != nil {
+				cancel(err)
+			}
+		}
 	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
