@@ -31,9 +31,10 @@ fuzz:
 	./scripts/fuzz.sh
 
 # Fixture and verification tests against a real registry server (Debian's
-# docker-registry package) started on loopback.
+# docker-registry package) started on loopback; the audit HTML report in
+# headless Chromium; deploy/ manifests through kubectl's client side.
 test-integration:
-	./scripts/test-integration.sh -p 1 ./fixtures/... ./verify/...
+	./scripts/test-integration.sh -p 1 ./fixtures/... ./verify/... ./audit/...
 
 clean:
 	rm -rf bin rendered

@@ -40,11 +40,15 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	hosts := newHostRules(o.insecure)
+	w := newWire(hosts, o.transport)
+	if l := newHostLimiter(o.hostConcurrency, o.hostRate); l != nil {
+		w.verified, w.skipTLS = limited{w.verified, l}, limited{w.skipTLS, l}
+	}
 	return &Client{
 		opts:      o,
 		platform:  p,
 		hosts:     hosts,
-		wire:      newWire(hosts, o.transport),
+		wire:      w,
 		authSys:   authSys,
 		cache:     newBlobCache(o.cacheBytes),
 		endpoints: group[*endpoint]{keep: true},

@@ -37,6 +37,20 @@
 //   - Layers are read concurrently (default 4 at a time); a failure reports
 //     the first failing layer in manifest order, as a sequential read would.
 //
+// Signatures a pull cannot see ([Client.Unseen]): for an image whose `.sig`
+// attachment holds no signature, one look each for cosign signatures stored
+// as OCI referrers (the referrers API, then the fallback tag sha256-<hex>;
+// sigstore bundles and cosign's referrer-mode signatures), for a `.sig` on
+// the manifest list instead of the platform instance, and, when a mirror
+// served the image, for a `.sig` at the origin. Failures are recorded, not
+// returned; the answer explains a denial and never allows anything.
+//
+// Listings and blobs: [Client.Tags] and [Client.Catalog] follow the
+// registry's Link headers page by page (each page within 4 MiB, never
+// leaving the registry, never revisiting a page); [Client.OpenBlob] streams
+// a blob within a size limit and fails at its end unless its digest
+// matches.
+//
 // Network rules:
 //   - HTTPS always, with TLS verified; plain HTTP only for loopback hosts
 //     (localhost, 127.0.0.0/8, ::1) and for hosts named with
@@ -58,6 +72,10 @@
 //     transport performs the ping and the basic or bearer handshake.
 //   - One shared http.Transport (and one for insecure hosts) keeps
 //     connections alive across calls.
+//   - Optionally (WithRegistryConcurrency, WithRegistryRate) each registry
+//     host gets at most n requests in flight and r per second across all
+//     callers, and a host that answers 429 (or 503 with Retry-After) gets
+//     no request until the time it asked for (at most 5 minutes).
 //
 // Sharing and caching: the same repository and digest requested by
 // concurrent callers (a manifest by digest, a blob, a `.sig` read) is

@@ -47,6 +47,9 @@ type options struct {
 	cacheBytes     int64
 	registriesConf *node.RegistriesConf
 	transport      http.RoundTripper
+
+	hostConcurrency int     // WithRegistryConcurrency; 0: unbounded
+	hostRate        float64 // WithRegistryRate; 0: unlimited
 }
 
 func defaultOptions() options {

@@ -23,7 +23,7 @@ step sigpolicy render -f examples/ -o rendered
 "$bin" render -f examples/ -o rendered
 for f in $(find rendered -type f | sort); do printf -- '--- %s\n' "$f"; cat "$f"; echo; done
 
-scenarios=key-tagged,key-untagged,key-unknown,key-tampered-payload,fulcio-rekor,fulcio-wrong-email,pki-intermediates-in-policy,pki-wrong-hostname,list-per-platform
+scenarios=key-tagged,key-untagged,key-unknown,key-tampered-payload,fulcio-rekor,fulcio-wrong-email,pki-intermediates-in-policy,pki-wrong-hostname,list-per-platform,audit-mirror
 step sigpolicy fixtures serve --scenarios "$scenarios" --out "$work"
 "$bin" fixtures serve --scenarios "$scenarios" --out "$work" >"$work/serve.log" 2>&1 &
 pid=$!
@@ -85,3 +85,11 @@ code=0
 "$bin" simulate -f "$work/policies/key-tagged-matchrepository.yaml" -f "$work/team-imagepolicy.yaml" --workload "$work/workloads.yaml" || code=$?
 echo "(exit code $code)"
 
+# audit: before turning verification on in a mirrored cluster, every image its
+# release image lists, pulled through the mirror as the cluster pulls them:
+# one signature never reached the mirror, and the oc image mirror line fixes it.
+release="$registry/audit/origin/ocp-release:4.99.0"
+step sigpolicy audit -f policies/audit-mirror.yaml --registries-conf audit/registries.conf --release "$release" -o text
+code=0
+"$bin" audit -f "$work/policies/audit-mirror.yaml" --registries-conf "$work/audit/registries.conf" --release "$release" -o text || code=$?
+echo "(exit code $code)"

@@ -61,6 +61,9 @@ type Decision struct {
 	NotEvaluated int `json:"notEvaluated,omitempty"`
 	// Cached is true when the signature verdict came from the cache.
 	Cached bool `json:"cached,omitempty"`
+	// Notes explain a denial beyond the library's reason, in words: where
+	// signatures exist that CRI-O does not read (Attachments.Unseen).
+	Notes []string `json:"notes,omitempty"`
 
 	Requests []fetch.Request `json:"requests,omitempty"`
 	Timings  Timings         `json:"timings"`
@@ -76,6 +79,12 @@ type Attachments struct {
 	// Repository; when false no signatures are read, as in the library.
 	Enabled bool `json:"enabled"`
 	Count   int  `json:"count"`
+	// Unseen is set when the attachment holds no signature: signatures
+	// that exist where CRI-O does not read them (cosign bundles stored as
+	// OCI referrers, a signature on the manifest list only, a `.sig` at the
+	// origin that the serving mirror lacks). It explains a denial; it never
+	// allows an image.
+	Unseen *fetch.Unseen `json:"unseen,omitempty"`
 }
 
 // Timings are the durations of the decision's stages.

@@ -302,6 +302,7 @@ func (ev *evaluation) sigstore(req *node.Requirement, all node.Requirements) (Re
 	ev.load(all)
 	if ev.loadErr != nil {
 		result.Reason = ev.loadErr.Error()
+		result.RegistryError = registryErrorKind(ev.loadErr)
 		if fetch.IsUndecided(ev.loadErr) {
 			result.Code = ReasonRegistryUnavailable
 			return result, OutcomeUndecided
@@ -376,6 +377,10 @@ func (ev *evaluation) load(all node.Requirements) {
 		return
 	}
 	att.Count = len(sigs)
+	if len(sigs) == 0 {
+		att.Unseen = e.fetcher.Unseen(ev.ctx, img)
+		ev.decision.Notes = append(ev.decision.Notes, unseenNotes(att.Unseen)...)
+	}
 	ev.sigs = make([]UntrustedSignature, len(sigs))
 	for i, s := range sigs {
 		ev.sigs[i] = UntrustedSignature{MediaType: s.MediaType, Payload: s.Payload, Annotations: s.Annotations, LayerDigest: s.LayerDigest}

@@ -75,8 +75,11 @@ type RequirementResult struct {
 	Allowed bool   `json:"allowed"`
 	Code    Reason `json:"code"`
 	// Reason is the library's wording for a denial; empty when allowed.
-	Reason     string            `json:"reason,omitempty"`
-	Signatures []SignatureResult `json:"signatures,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// RegistryError names the kind of registry failure behind a
+	// registry-unavailable or registry-answer code (RegistryErrorKinds).
+	RegistryError string            `json:"registryError,omitempty"`
+	Signatures    []SignatureResult `json:"signatures,omitempty"`
 	// ValidUntil is when an allowed verdict stops holding because a
 	// certificate of the accepted PKI chain expires; zero means never.
 	ValidUntil time.Time `json:"validUntil,omitzero"`

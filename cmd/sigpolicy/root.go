@@ -26,6 +26,7 @@ Exit codes: 0 success/allowed, 1 invalid or denied, 2 usage or input error,
 		newLintCmd(),
 		newSimulateCmd(),
 		newBenchCmd(),
+		newAuditCmd(),
 	)
 	return root
 }

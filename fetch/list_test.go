@@ -1,0 +1,162 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// pagedRegistry serves tags/list and _catalog n entries per page with Link
+// headers, as CNCF distribution does, from fixed lists.
+func pagedRegistry(t *testing.T, tags, repos []string, n int, link func(next string) string) *testRegistry {
+	page := func(w http.ResponseWriter, r *http.Request, key string, all []string) {
+		start := 0
+		if last := r.URL.Query().Get("last"); last != "" {
+			start = slices.Index(all, last) + 1
+		}
+		end := min(start+n, len(all))
+		if end < len(all) {
+			w.Header().Set("Link", link(r.URL.Path+"?n="+strconv.Itoa(n)+"&last="+all[end-1]))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{%q:[%s]}`, key, quoteAll(all[start:end]))
+	}
+	return newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/tags/list"):
+				page(w, r, "tags", tags)
+			case r.URL.Path == "/v2/_catalog":
+				page(w, r, "repositories", repos)
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	})
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ",")
+}
+
+func TestTagsAndCatalogFollowPages(t *testing.T) {
+	ctx := testContext(t)
+	var tags, repos []string
+	for i := range 25 {
+		tags = append(tags, fmt.Sprintf("t%02d", i))
+		repos = append(repos, fmt.Sprintf("ns%d/app%02d", i%2, i))
+	}
+	reg := pagedRegistry(t, tags, repos, 4, func(next string) string { return "<" + next + `>; rel="next"` })
+	c := newTestClient(t)
+	var got []string
+	for tag, err := range c.Tags(ctx, reg.ref(t, "ns/app:ignored")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tag)
+	}
+	if !slices.Equal(got, tags) {
+		t.Errorf("tags %v, want %v", got, tags)
+	}
+	got = nil
+	for repo, err := range c.Catalog(ctx, reg.host, "ns1/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, repo)
+	}
+	var want []string
+	for _, r := range repos {
+		if strings.HasPrefix(r, "ns1/") {
+			want = append(want, r)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("catalog %v, want %v", got, want)
+	}
+}
+
+func TestListingsRefuseHostileLinks(t *testing.T) {
+	ctx := testContext(t)
+	tags := []string{"a", "b", "c"}
+	for _, tc := range []struct {
+		desc string
+		link func(next string) string
+		kind error
+	}{
+		{"a loop back to the first page", func(string) string { return `</v2/ns/app/tags/list?n=1>; rel="next"` }, ErrRedirect},
+		{"another host", func(next string) string { return "<http://169.254.169.254" + next + `>; rel="next"` }, ErrMalformed},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			reg := pagedRegistry(t, tags, nil, 1, tc.link)
+			c := newTestClient(t)
+			var err error
+			for _, err = range c.Tags(ctx, reg.ref(t, "ns/app:x")) {
+				if err != nil {
+					break
+				}
+			}
+			if !errors.Is(err, tc.kind) {
+				t.Errorf("error %v, want %v", err, tc.kind)
+			}
+		})
+	}
+}
+
+func TestAttachmentTags(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	for tag, want := range map[string]bool{
+		"sha256-" + hex + ".sig": true, "sha256-" + hex + ".att": true, "sha256-" + hex: true,
+		"v1": false, "sha256-" + hex[:10]: false, "latest": false,
+	} {
+		if IsAttachmentTag(tag) != want {
+			t.Errorf("IsAttachmentTag(%q) = %v", tag, !want)
+		}
+	}
+}
+
+func TestNextPage(t *testing.T) {
+	cur := mustURL(t, "https://r.example/v2/ns/app/tags/list?n=2")
+	for _, tc := range []struct {
+		link, want string
+		err        bool
+	}{
+		{"", "", false},
+		{`</v2/ns/app/tags/list?n=2&last=b>; rel="next"`, "https://r.example/v2/ns/app/tags/list?n=2&last=b", false},
+		{`<https://r.example/v2/x>; rel=prev, </v2/y?last=z>; type="a"; rel=next`, "https://r.example/v2/y?last=z", false},
+		{`<https://other.example/v2/x>; rel="next"`, "", true},
+		{`</elsewhere>; rel="next"`, "", true},
+	} {
+		got, err := nextPage(cur, tc.link)
+		if (err != nil) != tc.err {
+			t.Errorf("%q: error %v", tc.link, err)
+			continue
+		}
+		if gotS := ""; got != nil {
+			gotS = got.String()
+			if gotS != tc.want {
+				t.Errorf("%q: next %s, want %s", tc.link, gotS, tc.want)
+			}
+		} else if tc.want != "" {
+			t.Errorf("%q: no next, want %s", tc.link, tc.want)
+		}
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

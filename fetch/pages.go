@@ -1,0 +1,121 @@
+package fetch
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxListPage bounds one page of a tag or catalog listing.
+const maxListPage = maxManifestSize
+
+// pages yields the bodies of a paginated listing (tags/list, _catalog):
+// first, then each page its Link header names with rel="next". A next
+// link must stay on the endpoint's scheme, host and /v2/ path, and never
+// repeat a page already read.
+func (c *Client) pages(ctx context.Context, ep *endpoint, op, first string) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		base, err := url.Parse(ep.base)
+		if err != nil {
+			yield(nil, &Error{Kind: ErrMalformed, Op: op, URL: ep.base, Err: err})
+			return
+		}
+		start, err := url.Parse(first)
+		if err != nil {
+			yield(nil, &Error{Kind: ErrMalformed, Op: op, URL: first, Err: err})
+			return
+		}
+		next := base.ResolveReference(start)
+		seen := map[string]bool{}
+		for next != nil {
+			u := next.String()
+			if seen[u] {
+				yield(nil, &Error{Kind: ErrRedirect, Op: op, URL: u, Expected: "a new page", Got: "a link back to a page already read"})
+				return
+			}
+			seen[u] = true
+			var body []byte
+			var link string
+			err := c.withRetries(ctx, func(ctx context.Context) error {
+				var err error
+				body, link, err = c.getPage(ctx, ep, op, u)
+				return err
+			})
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(body, nil) {
+				return
+			}
+			next, err = nextPage(next, link)
+			if err != nil {
+				yield(nil, &Error{Kind: ErrMalformed, Op: op, URL: u, Err: err})
+				return
+			}
+		}
+	}
+}
+
+func (c *Client) getPage(ctx context.Context, ep *endpoint, op, u string) ([]byte, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, "", &Error{Kind: ErrMalformed, Op: op, URL: u, Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := ep.client.Do(req)
+	if err != nil {
+		return nil, "", requestError(ctx, op, u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", statusError(op, u, resp)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxListPage+1))
+	if err != nil {
+		return nil, "", bodyError(ctx, op, u, err)
+	}
+	if len(body) > maxListPage {
+		return nil, "", &Error{Kind: ErrTooLarge, Op: op, URL: u, Expected: fmt.Sprintf("at most %d bytes", maxListPage), Got: "more"}
+	}
+	return body, resp.Header.Get("Link"), nil
+}
+
+// nextPage reads the rel="next" target of a Link header (RFC 8288), relative
+// to the page it came with; nil when there is none.
+func nextPage(current *url.URL, link string) (*url.URL, error) {
+	for part := range strings.SplitSeq(link, ",") {
+		target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
+		if !ok || !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+			continue
+		}
+		if !isNextRel(params) {
+			continue
+		}
+		ref, err := url.Parse(strings.TrimSuffix(strings.TrimPrefix(target, "<"), ">"))
+		if err != nil {
+			return nil, fmt.Errorf("Link header: %w", err)
+		}
+		next := current.ResolveReference(ref)
+		if next.Host != current.Host || !strings.HasPrefix(next.Path, "/v2/") {
+			return nil, fmt.Errorf("Link header leaves the registry: %s", next.Redacted())
+		}
+		next.Scheme = current.Scheme // the endpoint's transport picks the scheme the ping found
+		return next, nil
+	}
+	return nil, nil
+}
+
+func isNextRel(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "rel") && strings.Trim(strings.TrimSpace(v), `"`) == "next" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,63 @@
+package fetch
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"regexp"
+
+	"go.podman.io/image/v5/docker/reference"
+)
+
+// pageSize is the n= asked of paginated listings; registries may answer
+// with fewer per page.
+const pageSize = 1000
+
+// attachmentTagPattern matches the tags cosign and the OCI referrers tag
+// schema derive from a digest (sha256-<hex>, .sig, .att, .sbom…): they
+// name attachments, not images.
+var attachmentTagPattern = regexp.MustCompile(`^sha256-[0-9a-f]{64}(\.[a-z]+)?$`)
+
+// IsAttachmentTag reports whether tag names a digest's attachment
+// (sha256-<hex>.sig, sha256-<hex>.att, the referrers fallback tag
+// sha256-<hex>) rather than an image.
+func IsAttachmentTag(tag string) bool { return attachmentTagPattern.MatchString(tag) }
+
+// Tags lists the tags of repo (a repository name; any tag or digest is
+// ignored) as its registry serves them, page by page following the Link
+// headers, directly from that registry (no mirror). Each page is read
+// within 4 MiB.
+func (c *Client) Tags(ctx context.Context, repo reference.Named) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		repo = reference.TrimNamed(repo)
+		key := endpointKey{host: reference.Domain(repo), repo: reference.Path(repo), insecure: c.insecureLocation(repo)}
+		if err := c.checkBlocked(repo.Name()); err != nil {
+			yield("", err)
+			return
+		}
+		ep, err := c.endpoint(ctx, key)
+		if err != nil {
+			yield("", err)
+			return
+		}
+		op := "listing tags of " + repo.Name()
+		for body, err := range c.pages(ctx, ep, op, "/v2/"+key.repo+"/tags/list?n="+itoa(pageSize)) {
+			if err != nil {
+				yield("", err)
+				return
+			}
+			var page struct {
+				Tags []string `json:"tags"`
+			}
+			if err := json.Unmarshal(body, &page); err != nil {
+				yield("", &Error{Kind: ErrMalformed, Op: op, Err: err})
+				return
+			}
+			for _, t := range page.Tags {
+				if !yield(t, nil) {
+					return
+				}
+			}
+		}
+	}
+}
