@@ -99,7 +99,7 @@ func Classify(d *verify.Decision) (Cause, string) {
 		if last.RegistryError == "not-found" {
 			return CauseImageNotFound, "neither a mirror nor the origin serves this manifest: mirror the image, or correct the reference"
 		}
-		return CauseRegistryUnavailable, fmt.Sprintf("the registry could not be asked (%s): check the network, credentials (--authfile) and rate limits, then run again with --resume to retry only the undecided images", last.RegistryError)
+		return CauseRegistryUnavailable, fmt.Sprintf("the registry could not be asked (%s): check the network, the registry credentials and rate limits, then resume the audit from this output to retry only the undecided images", last.RegistryError)
 	case verify.ReasonRegistryAnswer:
 		return CauseRegistryAnswer, fmt.Sprintf("the registry's answer cannot be trusted (%s) and CRI-O refuses it too: repair the registry or the mirrored content", last.RegistryError)
 	case verify.ReasonNoSignatures:
@@ -252,7 +252,7 @@ func identityRemedy(c verify.Check) string {
 	msg := fmt.Sprintf("the signature claims %q, which %s does not accept (it expects %s)", c.Got, rule, c.Expected)
 	if repositoryOnly(c.Got) && (rule == "matchRepoDigestOrExact" || rule == "remapIdentity") {
 		return msg + ": a repository-only identity, as plain `cosign sign` writes it, never satisfies " + rule +
-			"; set the policy's signedIdentity matchPolicy to MatchRepository (or ExactRepository), or sign with --sign-container-identity REPOSITORY:TAG"
+			"; set the policy's signedIdentity matchPolicy to MatchRepository (or ExactRepository), or sign with an identity that names the tag (cosign sign --sign-container-identity REPOSITORY:TAG)"
 	}
 	switch rule {
 	case "matchRepoDigestOrExact", "matchExact":

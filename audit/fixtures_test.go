@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/sigpolicy/sigpolicy/audit"
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/fixtures/hostile"
+	"github.com/sigpolicy/sigpolicy/policy/node"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
 
@@ -75,17 +77,17 @@ func refsOf(images []string) func(func(audit.Ref, error) bool) {
 
 // engine loads src with a registry client that does not retry, so the
 // 429/500 scenarios end quickly.
-func engine(t *testing.T, src verify.Source) *verify.Engine {
+func engine(t *testing.T, src cluster.Source) *verify.Engine {
 	t.Helper()
-	opts := []fetch.Option{fetch.WithRetries(0), fetch.WithRequestTimeout(5 * time.Second), fetch.WithRegistryConcurrency(8)}
-	if src.RegistriesConf != "" {
-		opts = append(opts, fetch.WithRegistriesConf(src.RegistriesConf))
-	}
-	client, err := fetch.New(opts...)
+	compiled, err := cluster.Load(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := verify.Load(src, nil, verify.WithFetcher(client))
+	cfg, err := compiled.Node("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := verify.New(cfg, verify.WithFetchOptions(fetch.WithRetries(0), fetch.WithRequestTimeout(5*time.Second), fetch.WithRegistryConcurrency(8)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,14 +147,14 @@ func TestCatalogueAuditsAsVerifyDecides(t *testing.T) {
 				}
 			}
 			var got collect
-			sum, err := audit.Run(t.Context(), engine(t, verify.Source{Resources: files}), refsOf(images), audit.Options{Concurrency: 16}, &got)
+			sum, err := audit.Run(t.Context(), engine(t, cluster.Source{Objects: files}), refsOf(images), audit.Options{Concurrency: 16}, &got)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if sum.Images != len(images) || len(got.results) != len(images) {
 				t.Fatalf("%d results (summary %d) for %d images", len(got.results), sum.Images, len(images))
 			}
-			reference := engine(t, verify.Source{Resources: files})
+			reference := engine(t, cluster.Source{Objects: files})
 			for _, img := range images {
 				r, x := got.results[img], want[img]
 				d, err := reference.Verify(t.Context(), img)
@@ -198,7 +200,7 @@ func TestCatalogueAuditsAsVerifyDecides(t *testing.T) {
 		// names MatchRepoDigestOrExact and what to change.
 		files := []string{filepath.Join(dir, "policies/key-untagged-matchrepodigestorexact.yaml")}
 		var got collect
-		if _, err := audit.Run(t.Context(), engine(t, verify.Source{Resources: files}), refsOf([]string{cat.Registry + "/scenarios/key-untagged:v1"}), audit.Options{}, &got); err != nil {
+		if _, err := audit.Run(t.Context(), engine(t, cluster.Source{Objects: files}), refsOf([]string{cat.Registry + "/scenarios/key-untagged:v1"}), audit.Options{}, &got); err != nil {
 			t.Fatal(err)
 		}
 		r := got.results[cat.Registry+"/scenarios/key-untagged:v1"]
@@ -210,7 +212,7 @@ func TestCatalogueAuditsAsVerifyDecides(t *testing.T) {
 	t.Run("audit set through the mirror", func(t *testing.T) {
 		set := cat.Audit
 		conf := filepath.Join(dir, fixtures.AuditRegistriesConfFile)
-		src := verify.Source{Resources: []string{filepath.Join(dir, set.Policy)}, RegistriesConf: conf}
+		src := cluster.Source{Objects: []string{filepath.Join(dir, set.Policy)}, RegistriesConf: conf}
 		var images []string
 		for _, img := range set.Images {
 			images = append(images, img.Reference)
@@ -237,7 +239,10 @@ func TestCatalogueAuditsAsVerifyDecides(t *testing.T) {
 
 	t.Run("release image", func(t *testing.T) {
 		set := cat.Audit
-		conf := filepath.Join(dir, fixtures.AuditRegistriesConfFile)
+		conf, err := node.LoadRegistriesConf(filepath.Join(dir, fixtures.AuditRegistriesConfFile))
+		if err != nil {
+			t.Fatal(err)
+		}
 		client, err := fetch.New(fetch.WithRegistriesConf(conf))
 		if err != nil {
 			t.Fatal(err)
@@ -282,7 +287,7 @@ func TestCatalogueAuditsAsVerifyDecides(t *testing.T) {
 		if err := os.Mkdir(filepath.Join(pdir, "registries.d"), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		e := engine(t, verify.Source{PolicyFile: filepath.Join(pdir, "policy.json"), RegistriesD: filepath.Join(pdir, "registries.d")})
+		e := engine(t, cluster.Source{PolicyFile: filepath.Join(pdir, "policy.json"), RegistriesD: filepath.Join(pdir, "registries.d")})
 		want := map[string]audit.Cause{
 			reg + "key-tagged:v1":  audit.CausePolicyReject,
 			reg + "key-rsa:v1":     audit.CauseUnsupported,
@@ -307,7 +312,7 @@ func TestCatalogueAuditsAsVerifyDecides(t *testing.T) {
 	})
 
 	t.Run("registry unavailable", func(t *testing.T) {
-		e := engine(t, verify.Source{Resources: []string{filepath.Join(dir, "policies/hostile-server-error-matchrepository.yaml")}})
+		e := engine(t, cluster.Source{Objects: []string{filepath.Join(dir, "policies/hostile-server-error-matchrepository.yaml")}})
 		var got collect
 		img := cat.Registry + "/scenarios/hostile-server-error:v1"
 		if _, err := audit.Run(t.Context(), e, refsOf([]string{img}), audit.Options{}, &got); err != nil {

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/sigpolicy/sigpolicy/audit"
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fixtures"
-	"github.com/sigpolicy/sigpolicy/verify"
 )
 
 // TestHTMLReportInChromium renders an audit's HTML report in headless
@@ -30,7 +30,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}
 	cat, dir := catalogueDir(t)
 	set := cat.Audit
-	src := verify.Source{Resources: []string{filepath.Join(dir, set.Policy)}, RegistriesConf: filepath.Join(dir, fixtures.AuditRegistriesConfFile)}
+	src := cluster.Source{Objects: []string{filepath.Join(dir, set.Policy)}, RegistriesConf: filepath.Join(dir, fixtures.AuditRegistriesConfFile)}
 	var images []string
 	for _, img := range set.Images {
 		images = append(images, img.Reference)

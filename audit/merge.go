@@ -160,7 +160,7 @@ func mergeScan(paths []string, file uint32, entries map[[16]byte]mergeEntry, f *
 		return err
 	}
 	if !lastWasSummary {
-		return fmt.Errorf("%w: %s does not end with a summary: its run did not finish (resume it with --resume)", ErrMerge, path)
+		return fmt.Errorf("%w: %s does not end with a summary: its run did not finish (resume it from that output)", ErrMerge, path)
 	}
 	return nil
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/sigpolicy/sigpolicy/audit"
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fixtures"
-	"github.com/sigpolicy/sigpolicy/verify"
 )
 
 // TestAuditOnRealRegistry audits the audit set, a cosign v3 bundle and a
@@ -36,7 +36,7 @@ func TestAuditOnRealRegistry(t *testing.T) {
 		images = append(images, img.Reference)
 	}
 	var got collect
-	src := verify.Source{Resources: []string{filepath.Join(dir, set.Policy)}, RegistriesConf: filepath.Join(dir, fixtures.AuditRegistriesConfFile)}
+	src := cluster.Source{Objects: []string{filepath.Join(dir, set.Policy)}, RegistriesConf: filepath.Join(dir, fixtures.AuditRegistriesConfFile)}
 	if _, err := audit.Run(t.Context(), engine(t, src), refsOf(append(images, set.Release)), audit.Options{}, &got); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestAuditOnRealRegistry(t *testing.T) {
 	}
 	for scenario, c := range map[string]audit.Cause{"bundle-referrer": audit.CauseSignatureInBundle, "list-index-only": audit.CauseIndexSignedOnly} {
 		var got collect
-		e := engine(t, verify.Source{Resources: []string{filepath.Join(dir, "policies", scenario+"-matchrepository.yaml")}})
+		e := engine(t, cluster.Source{Objects: []string{filepath.Join(dir, "policies", scenario+"-matchrepository.yaml")}})
 		img := reg + "/scenarios/" + scenario + ":v1"
 		if _, err := audit.Run(t.Context(), e, refsOf([]string{img}), audit.Options{}, &got); err != nil {
 			t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"go.podman.io/image/v5/pkg/docker/config"
-	"go.podman.io/image/v5/pkg/sysregistriesv2"
 	"go.podman.io/image/v5/types"
 )
 
@@ -98,11 +97,8 @@ func (c *Client) registryEndpoint(ctx context.Context, host string) (*endpoint, 
 // insecureLocation reports whether registries.conf marks the registry of
 // a location `insecure = true`.
 func (c *Client) insecureLocation(ref interface{ Name() string }) bool {
-	if c.sys == nil {
-		return false
-	}
-	reg, err := sysregistriesv2.FindRegistry(c.sys, ref.Name())
-	return err == nil && reg != nil && reg.Insecure
+	reg := c.opts.registriesConf.FindRegistry(ref.Name())
+	return reg != nil && reg.Insecure
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -108,7 +108,7 @@ func TestUnseenSignatures(t *testing.T) {
 	mirrored := without.pushImage(t, "ns/mirrored:v1")
 	without.pushSignatures(t, "ns/mirrored", mirrored, "origin signature")
 	mirror.copyFrom(t, without, "ns/mirrored:v1", "copy/ns/mirrored:v1")
-	conf := writeRegistriesConf(t, fmt.Sprintf("[[registry]]\nlocation = %q\n[[registry.mirror]]\nlocation = %q\n", without.host+"/ns", mirror.host+"/copy/ns"))
+	conf := registriesConf(t, fmt.Sprintf("[[registry]]\nlocation = %q\n[[registry.mirror]]\nlocation = %q\n", without.host+"/ns", mirror.host+"/copy/ns"))
 
 	c := newTestClient(t, WithRegistriesConf(conf))
 	for _, tc := range []struct {

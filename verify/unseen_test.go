@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/verify"
@@ -53,17 +54,14 @@ func TestTraceNamesSignaturesCRIOCannotSee(t *testing.T) {
 		{"no signature anywhere", reg + "key-no-sig-tag:v1", policy("key-no-sig-tag"), "", "", func(u *fetch.Unseen) bool { return !u.Found() }},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			src := verify.Source{Resources: []string{tc.policy}}
+			src := cluster.Source{Objects: []string{tc.policy}}
 			if tc.conf != "" {
 				src.RegistriesConf = filepath.Join(t.TempDir(), "registries.conf")
 				if err := os.WriteFile(src.RegistriesConf, []byte(tc.conf), 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
-			engine, err := verify.Load(src, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			engine := sourceEngine(t, src)
 			d, err := engine.Verify(t.Context(), tc.image)
 			if err != nil {
 				t.Fatal(err)
@@ -90,10 +88,7 @@ func TestTraceNamesSignaturesCRIOCannotSee(t *testing.T) {
 		})
 	}
 	t.Run("an allowed image is not looked at", func(t *testing.T) {
-		engine, err := verify.Load(verify.Source{Resources: []string{policy("key-tagged")}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		engine := sourceEngine(t, cluster.Source{Objects: []string{policy("key-tagged")}})
 		d, err := engine.Verify(t.Context(), reg+"key-tagged:v1")
 		if err != nil || !d.Allowed || d.Attachments.Unseen != nil {
 			t.Fatalf("%v %+v", err, d)
@@ -112,10 +107,7 @@ func TestRegistryErrorKind(t *testing.T) {
 	if err := cat.Write(dir); err != nil {
 		t.Fatal(err)
 	}
-	engine, err := verify.Load(verify.Source{Resources: []string{filepath.Join(dir, cat.Audit.Policy)}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	engine := sourceEngine(t, cluster.Source{Objects: []string{filepath.Join(dir, cat.Audit.Policy)}})
 	d, err := engine.Verify(t.Context(), cat.Audit.Origin+"/missing:v1")
 	if err != nil {
 		t.Fatal(err)
@@ -124,4 +116,22 @@ func TestRegistryErrorKind(t *testing.T) {
 	if d.Outcome != verify.OutcomeUndecided || last.Code != verify.ReasonRegistryUnavailable || last.RegistryError != "not-found" {
 		t.Errorf("%s %s %q: %s", d.Outcome, last.Code, last.RegistryError, d.Reason)
 	}
+}
+
+// sourceEngine compiles src and builds the cluster-wide engine.
+func sourceEngine(t *testing.T, src cluster.Source) *verify.Engine {
+	t.Helper()
+	compiled, err := cluster.Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := compiled.Node("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := verify.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return engine
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"iter"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,12 +19,9 @@ import (
 )
 
 type auditFlags struct {
-	files       []string
-	namespace   string
-	root        string
-	policyFile  string
-	registriesD string
-	registry    registryFlags
+	source    sourceFlags
+	namespace string
+	registry  registryFlags
 
 	images       []string
 	workloads    []string
@@ -80,11 +76,8 @@ least one could not be decided (and none denied or invalid).`,
 		},
 	}
 	fl := cmd.Flags()
-	addFileFlag(cmd, &f.files)
+	f.source.register(cmd)
 	fl.StringVar(&f.namespace, "namespace", "", "namespace whose ImagePolicies apply (with -f or --root)")
-	fl.StringVar(&f.root, "root", "", "root directory of a node's files")
-	fl.StringVar(&f.policyFile, "policy", "", "policy.json to enforce")
-	fl.StringVar(&f.registriesD, "registries-d", "", "registries.d directory (with --policy)")
 	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none; with --root, DIR/etc/containers/registries.conf when it exists)",
 		"images decided at once")
 	f.registry.concurrency = audit.DefaultConcurrency
@@ -104,40 +97,36 @@ least one could not be decided (and none denied or invalid).`,
 	return cmd
 }
 
-// auditEngine builds the engine and its registry client from the policy
-// flags, as verify does; the sources read through the same client.
-func auditEngine(f *auditFlags) (*verify.Engine, *fetch.Client, error) {
+// auditEngine compiles the policy source once and builds the engine of the
+// namespace and its registry client, which the image sources share.
+func auditEngine(cmd *cobra.Command, f *auditFlags) (*verify.Engine, *fetch.Client, error) {
+	if err := f.source.checkNamespace(f.namespace); err != nil {
+		return nil, nil, err
+	}
+	compiled, err := f.source.compile(cmd, f.registry.registriesConf)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := compiled.Node(f.namespace)
+	if err != nil {
+		return nil, nil, usageErr(err)
+	}
 	opts := append(f.registry.fetchOptions(), fetch.WithRegistryConcurrency(f.hostRequests))
 	if f.hostRate > 0 {
 		opts = append(opts, fetch.WithRegistryRate(f.hostRate))
 	}
-	conf := f.registry.registriesConf
-	if conf == "" && f.root != "" {
-		if c := filepath.Join(f.root, "etc/containers/registries.conf"); fileExists(c) {
-			conf = c
-		}
-	}
-	if conf != "" {
-		opts = append(opts, fetch.WithRegistriesConf(conf))
+	if cfg.RegistriesConf != nil {
+		opts = append(opts, fetch.WithRegistriesConf(cfg.RegistriesConf))
 	}
 	client, err := fetch.New(opts...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, usageErr(err)
 	}
-	engine, err := verify.Load(verify.Source{
-		Resources:      f.files,
-		Namespace:      f.namespace,
-		Root:           f.root,
-		PolicyFile:     f.policyFile,
-		RegistriesD:    f.registriesD,
-		RegistriesConf: conf,
-	}, nil, verify.WithFetcher(client))
-	return engine, client, err
-}
-
-func fileExists(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
+	engine, err := verify.New(cfg, verify.WithFetcher(client))
+	if err != nil {
+		return nil, nil, usageErr(err)
+	}
+	return engine, client, nil
 }
 
 func runAudit(cmd *cobra.Command, f *auditFlags) error {
@@ -168,9 +157,9 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 		}
 		opts.Resume = r
 	}
-	engine, client, err := auditEngine(f)
+	engine, client, err := auditEngine(cmd, f)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	for _, cerr := range engine.ConfigErrors() {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", cerr)

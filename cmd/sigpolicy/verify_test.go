@@ -13,7 +13,7 @@ import (
 )
 
 func TestVerifyCommand(t *testing.T) {
-	srv, err := fixtures.Serve(t.Context(), fixtures.Options{Scenarios: []string{"key-tagged", "key-unknown"}})
+	srv, err := fixtures.Serve(t.Context(), fixtures.Options{Scenarios: []string{"key-tagged", "key-unknown", "bundle-referrer"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +41,8 @@ func TestVerifyCommand(t *testing.T) {
 		{"allowed", []string{"verify", good, "-f", goodPolicy}, exitOK, []string{"ALLOWED", "sigstoreSigned: allowed"}},
 		{"denied, failing check shown", []string{"verify", bad, "-f", badPolicy}, exitRejected, []string{"DENIED", "FAIL signature"}},
 		{"verbose shows passed checks and requests", []string{"verify", "-v", good, "-f", goodPolicy}, exitOK, []string{"ok   signature", "request     GET"}},
+		{"a signature CRI-O cannot see is named", []string{"verify", reg + "/scenarios/bundle-referrer:v1", "-f", filepath.Join(dir, "policies/bundle-referrer-matchrepository.yaml")}, exitRejected,
+			[]string{"DENIED", "  note        a cosign bundle signature exists, but CRI-O reads only .sig attachments"}},
 		{"highest code wins", []string{"verify", good, bad, "-f", badPolicy, "-f", goodPolicy}, exitRejected, []string{"ALLOWED", "DENIED"}},
 		{"undecided: registry unreachable", []string{"verify", "127.0.0.1:1/closed:1", "--policy", nodePolicy}, exitUndecided, []string{"UNDECIDED"}},
 		{"default scope needs no registry", []string{"verify", "quay.io/anything:1", "--policy", nodePolicy}, exitOK, []string{"the policy's default applies"}},

@@ -37,6 +37,9 @@ func writeDecisionText(w io.Writer, d *verify.Decision, verbose bool) {
 			fmt.Fprintf(w, "  attachments not read: use-sigstore-attachments is not enabled for %s in registries.d\n", a.Repository)
 		}
 	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(w, "  note        %s\n", n)
+	}
 	if d.Cached {
 		fmt.Fprintln(w, "  cache       signature verdict reused for this digest")
 	}
