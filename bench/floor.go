@@ -25,6 +25,7 @@ import (
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/manifest"
 
+	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 )
 
@@ -97,7 +98,7 @@ func (p *floorPlan) decide(ctx context.Context, client *http.Client) error {
 func newFloorClient(maxConcurrency int) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = max(maxConcurrency, 2)
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: t, Timeout: fetch.DefaultRequestTimeout}
 }
 
 // fetched is what planning read of one entry: the GETs and the signature

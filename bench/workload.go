@@ -46,8 +46,8 @@ type workload struct {
 // would render from it (policy.json, registries.d, registries.conf) into a
 // temporary directory, compiles one long-lived Engine per policy file (and
 // platform, for manifest-list instances) from those files, sharing one
-// registry client per platform, and, with floor, reads every entry once to
-// plan its floor. The directory lives until close: the fresh and library
+// registry client per platform, and reads every entry once (planning its
+// floor when the floor side runs). The directory lives until close: the fresh and library
 // sides read the files at every decision.
 func newWorkload(ctx context.Context, cat *fixtures.Catalogue, sides []string, maxConcurrency int) (_ *workload, err error) {
 	if len(cat.Entries) == 0 {
@@ -64,9 +64,7 @@ func newWorkload(ctx context.Context, cat *fixtures.Catalogue, sides []string, m
 		}
 	}()
 	withEngine, withFloor := slices.Contains(sides, SideEngine), slices.Contains(sides, SideFloor)
-	if withFloor {
-		w.floorClient = newFloorClient(maxConcurrency)
-	}
+	w.floorClient = newFloorClient(maxConcurrency)
 	fetchers := map[string]*fetch.Client{}
 	type engineKey struct{ policy, platform string }
 	engines := map[engineKey]*verify.Engine{}
@@ -108,20 +106,29 @@ func newWorkload(ctx context.Context, cat *fixtures.Catalogue, sides []string, m
 				}
 				it.engine = engines[ek]
 			}
-			if withFloor {
-				f := fetchedEntries[e]
-				if f == nil {
-					if f, err = fetchEntry(ctx, w.floorClient, e); err != nil {
-						return nil, err
-					}
-					fetchedEntries[e] = f
+			// Every image is read once before any clock starts (the floor
+			// is planned from that read): a registry that makes images on
+			// request (fixtures' bulk images) has them ready for every side.
+			f, read := fetchedEntries[e]
+			if !read {
+				// A registry that fails (hostile scenarios) leaves the GETs
+				// made until then: the floor makes them too.
+				f, _ = fetchEntry(ctx, w.floorClient, e)
+				if f == nil || !withFloor {
+					f = nil
 				}
+				fetchedEntries[e] = f
+			}
+			if withFloor {
 				p := cat.Policies[x.Policy]
 				if p == nil {
 					return nil, fmt.Errorf("bench: policy file %s is not in the catalogue", x.Policy)
 				}
-				it.floor = &floorPlan{gets: f.gets}
-				it.floor.checks, it.floor.chain = floorChecks(p.Spec.Policy.RootOfTrust, f.layers)
+				it.floor = &floorPlan{}
+				if f != nil {
+					it.floor.gets = f.gets
+					it.floor.checks, it.floor.chain = floorChecks(p.Spec.Policy.RootOfTrust, f.layers)
+				}
 			}
 			w.items = append(w.items, it)
 		}
