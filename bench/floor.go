@@ -37,9 +37,11 @@ import (
 // connections and no checks, then the public-key operations of each
 // signature on already-parsed keys and certificates: the payload signature,
 // the SET signature when the policy has a Rekor key, and for certificate
-// roots the signature of each link of the certificate chain up to the
-// trusted root. Parsing, canonicalisation and policy logic are left out:
-// they are what an implementation can make cheap.
+// roots, the first time a certificate and its chain are seen, the signature
+// of each link of the chain up to the trusted root ("first sight"; a
+// certificate seen again, byte for byte, is a "repeat certificate").
+// Parsing, canonicalisation and policy logic are left out: they are what an
+// implementation can make cheap.
 
 // cosign's annotation keys (the trust package's names for them).
 const (
@@ -63,12 +65,17 @@ type floorPlan struct {
 	// verified; decide does not use the result. chain holds the
 	// certificate-chain links, checks the payload and SET signatures.
 	checks, chain []func() bool
+	// certs names the certificates of chain by their exact bytes (leaf and
+	// chain annotations): a long-lived verifier need not check a chain it
+	// has checked before (the floor side checks each once per run).
+	certs string
 }
 
 type floorGet struct{ url, accept string }
 
-// decide performs the plan with client.
-func (p *floorPlan) decide(ctx context.Context, client *http.Client) error {
+// decide performs the plan with client; the certificate chain is checked
+// only when withChain.
+func (p *floorPlan) decide(ctx context.Context, client *http.Client, withChain bool) error {
 	for _, g := range p.gets {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.url, nil)
 		if err != nil {
@@ -85,8 +92,10 @@ func (p *floorPlan) decide(ctx context.Context, client *http.Client) error {
 			return err
 		}
 	}
-	for _, c := range p.chain {
-		c()
+	if withChain {
+		for _, c := range p.chain {
+			c()
+		}
 	}
 	for _, c := range p.checks {
 		c()
@@ -250,6 +259,18 @@ func floorChecks(root configv1.PolicyRootOfTrust, layers []sigLayer) (checks, li
 		checks = append(checks, func() bool { return v.VerifySignature(bytes.NewReader(sig), bytes.NewReader(payload)) == nil })
 	}
 	return checks, links
+}
+
+// newFloorPlan is the floor of deciding f's image under root.
+func newFloorPlan(root configv1.PolicyRootOfTrust, f *fetched) *floorPlan {
+	p := &floorPlan{gets: f.gets}
+	p.checks, p.chain = floorChecks(root, f.layers)
+	var certs strings.Builder
+	for _, l := range f.layers {
+		certs.WriteString(l.annotations[annotationCertificate] + "\x00" + l.annotations[annotationChain] + "\x00")
+	}
+	p.certs = certs.String()
+	return p
 }
 
 func parseKey(pemBytes []byte) crypto.PublicKey {

@@ -66,9 +66,29 @@ func TestFloorPlans(t *testing.T) {
 			if verified != tc.allVerify {
 				t.Errorf("every check verified: %v, want %v", verified, tc.allVerify)
 			}
-			if err := (&floorPlan{gets: f.gets, checks: checks, chain: links}).decide(t.Context(), client); err != nil {
+			if err := newFloorPlan(cat.Policies[e.Expect[0].Policy].Spec.Policy.RootOfTrust, f).decide(t.Context(), client, true); err != nil {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestFloorChecksAChainOnce: the floor side checks a certificate chain the
+// first time it sees the certificates, byte for byte, and the payload and
+// SET signatures at every decision.
+func TestFloorChecksAChainOnce(t *testing.T) {
+	var chain, sigs int
+	plan := func(certs string) *floorPlan {
+		return &floorPlan{certs: certs,
+			chain:  []func() bool{func() bool { chain++; return true }},
+			checks: []func() bool{func() bool { sigs++; return true }}}
+	}
+	w := &workload{floorClient: newFloorClient(1)}
+	a, b := &item{floor: plan("leaf A")}, &item{floor: plan("leaf B")}
+	for _, it := range []*item{a, a, b, a, b} {
+		w.floorDecision(t.Context(), it)
+	}
+	if chain != 2 || sigs != 5 {
+		t.Errorf("%d chain checks, %d signature checks; want 2 (one per certificate) and 5", chain, sigs)
 	}
 }

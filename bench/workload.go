@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 	"sigs.k8s.io/yaml"
@@ -40,6 +41,9 @@ type workload struct {
 	policies    int
 	fetchers    []*fetch.Client
 	floorClient *http.Client
+	// chainsSeen holds the floorPlan.certs whose chain the floor side has
+	// checked: a repeat certificate's chain is not checked again.
+	chainsSeen sync.Map
 }
 
 // newWorkload writes, for each policy file of cat, the node files the MCO
@@ -126,8 +130,7 @@ func newWorkload(ctx context.Context, cat *fixtures.Catalogue, sides []string, m
 				}
 				it.floor = &floorPlan{}
 				if f != nil {
-					it.floor.gets = f.gets
-					it.floor.checks, it.floor.chain = floorChecks(p.Spec.Policy.RootOfTrust, f.layers)
+					it.floor = newFloorPlan(p.Spec.Policy.RootOfTrust, f)
 				}
 			}
 			w.items = append(w.items, it)
@@ -234,9 +237,11 @@ func (w *workload) libraryDecision(ctx context.Context, it *item) decided {
 	return out
 }
 
-// floorDecision performs the item's floor plan.
+// floorDecision performs the item's floor plan, checking a certificate
+// chain the first time the floor sees it.
 func (w *workload) floorDecision(ctx context.Context, it *item) decided {
-	if err := it.floor.decide(ctx, w.floorClient); err != nil {
+	_, seen := w.chainsSeen.LoadOrStore(it.floor.certs, true)
+	if err := it.floor.decide(ctx, w.floorClient, !seen); err != nil {
 		return decided{reason: err.Error()}
 	}
 	return decided{}
