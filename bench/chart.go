@@ -61,18 +61,26 @@ func (s *svgWriter) legend(entries []legendEntry) {
 
 type legendEntry struct{ label, note, colour string }
 
-// logTicks returns the 1-2-5 values between lo and hi (both > 0).
-func logTicks(lo, hi float64) []float64 {
-	var ticks []float64
+// logTicks returns the 1-2-5 values between lo and hi (both > 0), each
+// with whether it is labelled: all of them over up to three decades, the
+// powers of ten beyond, so that labels never overlap.
+func logTicks(lo, hi float64) []logTick {
+	var ticks []logTick
+	wide := math.Log10(hi)-math.Log10(lo) > 3
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		for _, m := range []float64{1, 2, 5} {
 			v := m * math.Pow(10, e)
 			if v >= lo*0.999 && v <= hi*1.001 {
-				ticks = append(ticks, v)
+				ticks = append(ticks, logTick{v, m == 1 || !wide})
 			}
 		}
 	}
 	return ticks
+}
+
+type logTick struct {
+	v        float64
+	labelled bool
 }
 
 // logBounds widens [lo, hi] to whole 1-2-5 steps.
@@ -122,10 +130,12 @@ func LatencySVG(l *Level) []byte {
 	}
 	y := func(frac float64) float64 { return marginTop + (1-frac)*plotHeight }
 	for _, t := range logTicks(lo, hi) {
-		s.f(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>`+"\n", x(t), marginTop, x(t), marginTop+plotHeight, gridColour)
-		s.text(x(t), marginTop+plotHeight+16, "middle", time.Duration(t).String(), "")
+		s.f(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>`+"\n", x(t.v), marginTop, x(t.v), marginTop+plotHeight, gridColour)
+		if t.labelled {
+			s.text(x(t.v), marginTop+plotHeight+16, "middle", time.Duration(t.v).String(), "")
+		}
 	}
-	for _, f := range []float64{0, 0.25, 0.5, 0.75, 0.9, 0.99, 1} {
+	for _, f := range []float64{0, 0.25, 0.5, 0.75, 0.9, 1} {
 		s.f(`<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", marginLeft, y(f), marginLeft+plotWidth, y(f), gridColour)
 		s.text(marginLeft-6, y(f)+4, "end", fmt.Sprintf("%g%%", f*100), "")
 	}
@@ -178,8 +188,10 @@ func ThroughputSVG(r *Report) []byte {
 		return marginTop + (1-(math.Log10(v)-math.Log10(lo))/(math.Log10(hi)-math.Log10(lo)))*plotHeight
 	}
 	for _, t := range logTicks(lo, hi) {
-		s.f(`<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", marginLeft, y(t), marginLeft+plotWidth, y(t), gridColour)
-		s.text(marginLeft-6, y(t)+4, "end", fmt.Sprintf("%g", t), "")
+		s.f(`<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", marginLeft, y(t.v), marginLeft+plotWidth, y(t.v), gridColour)
+		if t.labelled {
+			s.text(marginLeft-6, y(t.v)+4, "end", fmt.Sprintf("%g", t.v), "")
+		}
 	}
 	for i, l := range r.Runs {
 		s.text(x(i), marginTop+plotHeight+16, "middle", fmt.Sprint(l.Concurrency), "")

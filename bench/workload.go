@@ -74,16 +74,17 @@ func newWorkload(ctx context.Context, cat *fixtures.Catalogue, sides []string, m
 	engines := map[engineKey]*verify.Engine{}
 	nodes := map[string]*libref.Node{}
 	fetchedEntries := map[*fixtures.Entry]*fetched{}
-	// Policy-major order (every image under its first policy, then under
-	// its second, …): decisions in flight at once are about different
-	// images, as on a node, rather than about one image four times.
+	// Pass k decides image i under its policy (i+k) mod n: decisions in
+	// flight at once are about different images, as on a node, rather than
+	// about one image under each policy, and any prefix of the workload
+	// (what a side decides in a --duration) mixes the policies alike.
 	for k := range maxExpectations(cat) {
 		for i := range cat.Entries {
 			e := &cat.Entries[i]
 			if k >= len(e.Expect) {
 				continue
 			}
-			x := e.Expect[k]
+			x := e.Expect[(i+k)%len(e.Expect)]
 			platform := cmp.Or(e.Platform, fetch.DefaultPlatform)
 			n := nodes[x.Policy]
 			if n == nil {
