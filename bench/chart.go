@@ -26,7 +26,6 @@ const (
 	marginBottom                          = 55
 	plotWidth                             = chartWidth - marginLeft - marginRight
 	plotHeight                            = chartHeight - marginTop - marginBottom
-	fontAttrs                             = `font-family="sans-serif" font-size="12"`
 	gridColour, axisColour, textColour    = "#e3e3e3", "#555", "#222"
 	lineWidth                             = 2
 	legendSwatch, legendGap, legendOffset = 18, 20, 16
@@ -36,15 +35,18 @@ type svgWriter struct{ bytes.Buffer }
 
 func (s *svgWriter) f(format string, args ...any) { fmt.Fprintf(&s.Buffer, format, args...) }
 
-func (s *svgWriter) text(x, y float64, anchor, label string, extra string) {
-	s.f(`<text x="%.1f" y="%.1f" text-anchor="%s" fill="%s" %s%s>%s</text>`+"\n", x, y, anchor, textColour, fontAttrs, extra, html.EscapeString(label))
+// text writes label at (x, y) in size-pixel sans-serif; extra holds further
+// attributes, none of those text sets.
+func (s *svgWriter) text(x, y float64, anchor, label string, size int, extra string) {
+	s.f(`<text x="%.1f" y="%.1f" text-anchor="%s" fill="%s" font-family="sans-serif" font-size="%d"%s>%s</text>`+"\n",
+		x, y, anchor, textColour, size, extra, html.EscapeString(label))
 }
 
 func (s *svgWriter) open(title, desc string) {
 	s.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img">`+"\n", chartWidth, chartHeight, chartWidth, chartHeight)
 	s.f("<title>%s</title>\n<desc>%s</desc>\n", html.EscapeString(title), html.EscapeString(desc))
 	s.f(`<rect width="%d" height="%d" fill="#fff"/>`+"\n", chartWidth, chartHeight)
-	s.text(marginLeft, 22, "start", title, ` font-weight="bold" font-size="14"`)
+	s.text(marginLeft, 22, "start", title, 14, ` font-weight="bold"`)
 }
 
 func (s *svgWriter) legend(entries []legendEntry) {
@@ -52,9 +54,9 @@ func (s *svgWriter) legend(entries []legendEntry) {
 	for i, e := range entries {
 		y := float64(marginTop + 10 + i*2*legendGap)
 		s.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="%d"/>`+"\n", x, y, x+legendSwatch, y, e.colour, lineWidth+1)
-		s.text(x+legendSwatch+6, y+4, "start", e.label, "")
+		s.text(x+legendSwatch+6, y+4, "start", e.label, 12, "")
 		if e.note != "" {
-			s.text(x+legendSwatch+6, y+4+14, "start", e.note, ` font-size="11" fill-opacity="0.8"`)
+			s.text(x+legendSwatch+6, y+4+14, "start", e.note, 11, ` fill-opacity="0.8"`)
 		}
 	}
 }
@@ -132,16 +134,16 @@ func LatencySVG(l *Level) []byte {
 	for _, t := range logTicks(lo, hi) {
 		s.f(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>`+"\n", x(t.v), marginTop, x(t.v), marginTop+plotHeight, gridColour)
 		if t.labelled {
-			s.text(x(t.v), marginTop+plotHeight+16, "middle", time.Duration(t.v).String(), "")
+			s.text(x(t.v), marginTop+plotHeight+16, "middle", time.Duration(t.v).String(), 12, "")
 		}
 	}
 	for _, f := range []float64{0, 0.25, 0.5, 0.75, 0.9, 1} {
 		s.f(`<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", marginLeft, y(f), marginLeft+plotWidth, y(f), gridColour)
-		s.text(marginLeft-6, y(f)+4, "end", fmt.Sprintf("%g%%", f*100), "")
+		s.text(marginLeft-6, y(f)+4, "end", fmt.Sprintf("%g%%", f*100), 12, "")
 	}
 	s.f(`<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="%s"/>`+"\n", marginLeft, marginTop, plotWidth, plotHeight, axisColour)
-	s.text(marginLeft+plotWidth/2, chartHeight-12, "middle", "latency of one decision (logarithmic)", "")
-	s.text(16, marginTop+plotHeight/2, "middle", "decisions completed", fmt.Sprintf(` transform="rotate(-90 16 %d)"`, marginTop+plotHeight/2))
+	s.text(marginLeft+plotWidth/2, chartHeight-12, "middle", "latency of one decision (logarithmic)", 12, "")
+	s.text(16, marginTop+plotHeight/2, "middle", "decisions completed", 12, fmt.Sprintf(` transform="rotate(-90 16 %d)"`, marginTop+plotHeight/2))
 	var legend []legendEntry
 	for _, sd := range l.Sides {
 		if sd.Decisions == 0 {
@@ -190,15 +192,15 @@ func ThroughputSVG(r *Report) []byte {
 	for _, t := range logTicks(lo, hi) {
 		s.f(`<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/>`+"\n", marginLeft, y(t.v), marginLeft+plotWidth, y(t.v), gridColour)
 		if t.labelled {
-			s.text(marginLeft-6, y(t.v)+4, "end", fmt.Sprintf("%g", t.v), "")
+			s.text(marginLeft-6, y(t.v)+4, "end", fmt.Sprintf("%g", t.v), 12, "")
 		}
 	}
 	for i, l := range r.Runs {
-		s.text(x(i), marginTop+plotHeight+16, "middle", fmt.Sprint(l.Concurrency), "")
+		s.text(x(i), marginTop+plotHeight+16, "middle", fmt.Sprint(l.Concurrency), 12, "")
 	}
 	s.f(`<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="%s"/>`+"\n", marginLeft, marginTop, plotWidth, plotHeight, axisColour)
-	s.text(marginLeft+plotWidth/2, chartHeight-12, "middle", "decisions in flight (concurrency)", "")
-	s.text(16, marginTop+plotHeight/2, "middle", "decisions per second", fmt.Sprintf(` transform="rotate(-90 16 %d)"`, marginTop+plotHeight/2))
+	s.text(marginLeft+plotWidth/2, chartHeight-12, "middle", "decisions in flight (concurrency)", 12, "")
+	s.text(16, marginTop+plotHeight/2, "middle", "decisions per second", 12, fmt.Sprintf(` transform="rotate(-90 16 %d)"`, marginTop+plotHeight/2))
 	var legend []legendEntry
 	for _, name := range AllSides {
 		colour := sideColours[name]

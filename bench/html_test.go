@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -87,8 +88,19 @@ func polylines(svg []byte) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "polyline" {
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if se.Name.Local == "polyline" {
 			n++
+		}
+		seen := map[string]bool{} // XML, unlike HTML, refuses an attribute given twice
+		for _, a := range se.Attr {
+			if seen[a.Name.Local] {
+				return n, fmt.Errorf("<%s> has attribute %s twice", se.Name.Local, a.Name.Local)
+			}
+			seen[a.Name.Local] = true
 		}
 	}
 }
@@ -118,5 +130,17 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	if strings.Contains(dom, "<script") {
 		t.Error("rendered DOM has a script element")
+	}
+	// A chart file alone is parsed as XML: an error replaces the picture.
+	chart := filepath.Join(t.TempDir(), "throughput.svg")
+	if err := os.WriteFile(chart, sampleReport().Charts()["throughput.svg"], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.CommandContext(t.Context(), browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://"+chart).Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	if strings.Contains(string(out), "parsererror") || strings.Count(string(out), "<polyline") != len(AllSides) {
+		t.Errorf("chromium did not render the SVG file:\n%.600s", out)
 	}
 }
