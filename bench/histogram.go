@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"cmp"
 	"math/bits"
+	"slices"
 	"time"
 )
 
@@ -100,4 +102,22 @@ func (h *histogram) latency() Latency {
 		Min: h.min, Mean: h.sum / time.Duration(h.n),
 		P50: h.quantile(0.50), P90: h.quantile(0.90), P99: h.quantile(0.99), Max: h.max,
 	}
+}
+
+// Bucket is one non-empty histogram bucket: Count latencies at most UpperNs
+// (and above the previous bucket's bound).
+type Bucket struct {
+	UpperNs int64 `json:"upperNs"`
+	Count   int64 `json:"count"`
+}
+
+// buckets returns the non-empty buckets in increasing order; the last bound
+// is the largest latency recorded.
+func (h *histogram) buckets() []Bucket {
+	out := make([]Bucket, 0, len(h.counts))
+	for b, c := range h.counts {
+		out = append(out, Bucket{UpperNs: int64(min(upper(b), h.max)), Count: c})
+	}
+	slices.SortFunc(out, func(a, b Bucket) int { return cmp.Compare(a.UpperNs, b.UpperNs) })
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,27 +13,33 @@ import (
 	"github.com/sigpolicy/sigpolicy/verify"
 )
 
-// Compare says what sigpolicy's decisions are measured against.
-type Compare string
-
+// Side names, as in Options.Sides, Side.Name, Mismatch.Side and Progress.Side.
 const (
-	// CompareLibrary runs the same workload through the containers image
-	// library (what CRI-O runs) after sigpolicy.
-	CompareLibrary Compare = "library"
-	// CompareNone measures sigpolicy alone; verdicts are still checked
-	// against the catalogue.
-	CompareNone Compare = "none"
+	// SideEngine is sigpolicy's long-lived engine: one compiled
+	// verify.Engine per policy file, built from the node's files before the
+	// clock starts, sharing one registry client (connections kept).
+	SideEngine = "engine"
+	// SideFresh is what one `sigpolicy verify --root NODE IMAGE` pays per
+	// decision: build the Engine from the node's files, a new registry
+	// client, decide once.
+	SideFresh = "fresh"
+	// SideLibrary is the containers image library as CRI-O runs it at every
+	// pull (internal/libref): read the policy file, open the image, decide.
+	SideLibrary = "library"
+	// SideFloor is the least work of a decision (floor.go): the same GETs on
+	// a bare HTTP client and the same public-key operations.
+	SideFloor = "floor"
 )
+
+// AllSides lists every side, in the order they are reported.
+var AllSides = []string{SideEngine, SideFresh, SideLibrary, SideFloor}
 
 // DefaultConcurrency is the number of decisions in flight when Options
-// leaves it zero.
+// leaves it empty.
 const DefaultConcurrency = 8
 
-// Side names, as in Mismatch.Side and Progress.Side.
-const (
-	SideSigpolicy = "sigpolicy"
-	SideLibrary   = "library"
-)
+// DefaultRounds is the number of interleaved rounds when Options leaves it zero.
+const DefaultRounds = 3
 
 // ErrEmptyWorkload is returned for a catalogue without entries.
 var ErrEmptyWorkload = errors.New("bench: no image to decide")
@@ -50,34 +57,49 @@ func (e *OptionError) Error() string {
 
 // Options configures Run.
 type Options struct {
-	// Decisions is the number of decisions each side makes, cycling over the
-	// workload; zero (with no Duration) is one pass.
+	// Decisions is the number of decisions each side makes at each
+	// concurrency, cycling over the workload; zero (with no Duration) is one
+	// pass.
 	Decisions int
-	// Duration, instead of Decisions, runs each side for this long.
+	// Duration, instead of Decisions, runs each side for this long at each
+	// concurrency (split over the rounds).
 	Duration time.Duration
-	// Concurrency bounds the decisions in flight; default DefaultConcurrency.
-	Concurrency int
-	// Compare defaults to CompareLibrary.
-	Compare Compare
+	// Concurrency lists the numbers of decisions in flight to measure, in
+	// order; default [DefaultConcurrency].
+	Concurrency []int
+	// Rounds splits each side's work at each concurrency into this many
+	// interleaved rounds (engine, fresh, library, floor, then again, each
+	// round starting with the next side), so that load from other processes
+	// weighs on all sides alike and every ratio has a range; default
+	// DefaultRounds, at most the number of decisions.
+	Rounds int
+	// Sides to run, a subset of AllSides; default all of them.
+	Sides []string
 	// Progress, when set, is called about once a second while a side runs
-	// and once when it ends, from one goroutine.
+	// and once when its round ends, from one goroutine.
 	Progress func(Progress)
 }
 
-// Progress is a side's advance.
+// Progress is a side's advance in one round.
 type Progress struct {
-	Side    string
-	Done    int64
-	Total   int64 // 0 when running for a Duration
-	Elapsed time.Duration
+	Side        string
+	Concurrency int
+	Round       int // from 1
+	Rounds      int
+	Done        int64
+	Total       int64 // 0 when running for a Duration
+	Elapsed     time.Duration
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.Concurrency == 0 {
-		o.Concurrency = DefaultConcurrency
+	if len(o.Concurrency) == 0 {
+		o.Concurrency = []int{DefaultConcurrency}
 	}
-	if o.Compare == "" {
-		o.Compare = CompareLibrary
+	if o.Rounds == 0 {
+		o.Rounds = DefaultRounds
+	}
+	if len(o.Sides) == 0 {
+		o.Sides = AllSides
 	}
 	switch {
 	case o.Decisions < 0:
@@ -86,60 +108,135 @@ func (o Options) withDefaults() (Options, error) {
 		return o, &OptionError{"Duration", "≥ 0", o.Duration}
 	case o.Decisions > 0 && o.Duration > 0:
 		return o, &OptionError{"Decisions", "0 when Duration is set", o.Decisions}
-	case o.Concurrency < 0:
-		return o, &OptionError{"Concurrency", "≥ 1", o.Concurrency}
-	case o.Compare != CompareLibrary && o.Compare != CompareNone:
-		return o, &OptionError{"Compare", `"library" or "none"`, o.Compare}
+	case o.Rounds < 0:
+		return o, &OptionError{"Rounds", "≥ 1", o.Rounds}
 	}
+	for i, c := range o.Concurrency {
+		if c < 1 || slices.Contains(o.Concurrency[:i], c) {
+			return o, &OptionError{"Concurrency", "a list of distinct numbers ≥ 1", o.Concurrency}
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range o.Sides {
+		if !slices.Contains(AllSides, s) || seen[s] {
+			return o, &OptionError{"Sides", "distinct names among engine, fresh, library, floor", o.Sides}
+		}
+		seen[s] = true
+	}
+	// Report order, whatever the order asked.
+	sides := make([]string, 0, len(o.Sides))
+	for _, s := range AllSides {
+		if seen[s] {
+			sides = append(sides, s)
+		}
+	}
+	o.Sides = sides
 	return o, nil
 }
 
-// Run decides every entry of cat under every policy of its expectations
-// with one compiled verify.Engine per policy file, then, with
-// CompareLibrary, the same decisions through the containers image library,
-// and checks every verdict against the catalogue. Engines are compiled and
-// policies rendered before the clock starts; no decision cache is used.
+// Run decides every entry of cat under every policy of its expectations on
+// each side of opts, at each concurrency, in interleaved rounds, and checks
+// every verdict against the catalogue. Node files, engines and floor plans
+// are prepared before any clock starts; no decision cache is used.
 func Run(ctx context.Context, cat *fixtures.Catalogue, opts Options) (*Report, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	w, err := newWorkload(cat)
+	w, err := newWorkload(ctx, cat, o.Sides, slices.Max(o.Concurrency))
 	if err != nil {
 		return nil, err
 	}
 	defer w.close()
-	total := int64(o.Decisions)
-	if total == 0 && o.Duration == 0 {
-		total = int64(len(w.items))
+	perSide := int64(o.Decisions)
+	if perSide == 0 && o.Duration == 0 {
+		perSide = int64(len(w.items))
+	}
+	rounds := o.Rounds
+	if perSide > 0 {
+		rounds = int(min(int64(rounds), perSide))
 	}
 	rep := &Report{
 		MediaType: MediaType, Registry: cat.Registry,
-		Workload:    Workload{Scenarios: []string{}, Images: len(cat.Entries), Policies: w.policies, Pairs: len(w.items)},
-		Concurrency: o.Concurrency, Duration: o.Duration,
+		Workload: Workload{Scenarios: []string{}, Images: len(cat.Entries), Policies: w.policies, Pairs: len(w.items)},
+		Rounds:   rounds, Duration: o.Duration,
 	}
 	for _, s := range cat.Scenarios {
 		rep.Workload.Scenarios = append(rep.Workload.Scenarios, s.Name)
 	}
 	check := &checker{}
-	rep.Sigpolicy, err = w.run(ctx, SideSigpolicy, o, total, check, (*item).sigpolicy)
-	if err != nil {
-		return nil, err
-	}
-	if o.Compare == CompareLibrary {
-		lib, err := w.run(ctx, SideLibrary, o, total, check, (*item).library)
+	for _, c := range o.Concurrency {
+		level, err := w.level(ctx, o, c, rounds, perSide, check)
 		if err != nil {
 			return nil, err
 		}
-		rep.Library, rep.Ratio = &lib, ratio(rep.Sigpolicy, lib)
+		rep.Runs = append(rep.Runs, *level)
 	}
 	rep.Mismatches, rep.MismatchSamples = check.count.Load(), check.samples
 	return rep, nil
 }
 
-// run makes one side's decisions on o.Concurrency goroutines: total of them,
-// or as many as fit in o.Duration.
-func (w *workload) run(ctx context.Context, side string, o Options, total int64, check *checker, decide func(*item, context.Context) decided) (Side, error) {
+// level measures every side at one concurrency.
+func (w *workload) level(ctx context.Context, o Options, concurrency, rounds int, perSide int64, check *checker) (*Level, error) {
+	decide := map[string]func(context.Context, *item) decided{
+		SideEngine: w.engineDecision, SideFresh: w.freshDecision,
+		SideLibrary: w.libraryDecision, SideFloor: w.floorDecision,
+	}
+	total := map[string]*tally{}
+	perRound := map[string][]*tally{}
+	cursor := map[string]int64{}
+	for _, s := range o.Sides {
+		total[s] = &tally{}
+	}
+	for r := range rounds {
+		for i := range o.Sides {
+			side := o.Sides[(r+i)%len(o.Sides)]
+			n := perSide*int64(r+1)/int64(rounds) - perSide*int64(r)/int64(rounds)
+			run := roundRun{side: side, concurrency: concurrency, round: r + 1, rounds: rounds, first: cursor[side], n: n}
+			if o.Duration > 0 {
+				run.duration = o.Duration / time.Duration(rounds)
+			}
+			t, err := w.run(ctx, run, o.Progress, check, decide[side])
+			if err != nil {
+				return nil, err
+			}
+			cursor[side] += t.hist.n
+			total[side].merge(t)
+			perRound[side] = append(perRound[side], t)
+		}
+	}
+	level := &Level{Concurrency: concurrency}
+	for _, s := range o.Sides {
+		level.Sides = append(level.Sides, total[s].side(s))
+	}
+	for _, p := range ratioPairs {
+		if total[p[0]] == nil || total[p[1]] == nil {
+			continue
+		}
+		level.Ratios = append(level.Ratios, ratio(p[0], p[1], total, perRound))
+	}
+	return level, nil
+}
+
+// ratioPairs are the comparisons reported, when both sides ran: per-pull
+// work and the long-lived engine against the library, then every side as a
+// multiple of the floor.
+var ratioPairs = [][2]string{
+	{SideFresh, SideLibrary}, {SideEngine, SideLibrary},
+	{SideEngine, SideFloor}, {SideFresh, SideFloor}, {SideLibrary, SideFloor},
+}
+
+// roundRun is one side's share of one round.
+type roundRun struct {
+	side                       string
+	concurrency, round, rounds int
+	first, n                   int64 // items first … first+n-1 (cycling); n unused with duration
+	duration                   time.Duration
+}
+
+// run makes one side's decisions of one round on run.concurrency
+// goroutines: run.n of them, or as many as fit in run.duration.
+func (w *workload) run(ctx context.Context, run roundRun, progress func(Progress), check *checker, decide func(context.Context, *item) decided) (*tally, error) {
 	var (
 		next, done atomic.Int64
 		wg         sync.WaitGroup
@@ -147,20 +244,22 @@ func (w *workload) run(ctx context.Context, side string, o Options, total int64,
 		agg        tally
 	)
 	start := time.Now()
-	deadline := start.Add(o.Duration)
-	for range o.Concurrency {
+	deadline := start.Add(run.duration)
+	for range run.concurrency {
 		wg.Go(func() {
 			var t tally
 			for ctx.Err() == nil {
 				i := next.Add(1) - 1
-				if (o.Duration == 0 && i >= total) || (o.Duration > 0 && !time.Now().Before(deadline)) {
+				if (run.duration == 0 && i >= run.n) || (run.duration > 0 && !time.Now().Before(deadline)) {
 					break
 				}
-				it := &w.items[i%int64(len(w.items))]
+				it := &w.items[(run.first+i)%int64(len(w.items))]
 				began := time.Now()
-				d := decide(it, ctx)
+				d := decide(ctx, it)
 				t.add(time.Since(began), d)
-				check.verdict(side, it, d)
+				if d.verdict {
+					check.verdict(run.side, it, d)
+				}
 				done.Add(1)
 			}
 			mu.Lock()
@@ -168,23 +267,31 @@ func (w *workload) run(ctx context.Context, side string, o Options, total int64,
 			mu.Unlock()
 		})
 	}
-	stopProgress := startProgress(o.Progress, side, total, start, &done)
+	total := run.n
+	if run.duration > 0 {
+		total = 0
+	}
+	stopProgress := startProgress(progress, Progress{Side: run.side, Concurrency: run.concurrency, Round: run.round, Rounds: run.rounds, Total: total}, start, &done)
 	wg.Wait()
-	elapsed := time.Since(start)
+	agg.elapsed = time.Since(start)
 	stopProgress()
 	if err := ctx.Err(); err != nil {
-		return Side{}, fmt.Errorf("bench: %s decisions interrupted: %w", side, err)
+		return nil, fmt.Errorf("bench: %s decisions interrupted: %w", run.side, err)
 	}
-	return agg.side(elapsed), nil
+	return &agg, nil
 }
 
 // startProgress calls report about once a second until the returned
 // function is called, which reports the final count.
-func startProgress(report func(Progress), side string, total int64, start time.Time, done *atomic.Int64) func() {
+func startProgress(report func(Progress), p Progress, start time.Time, done *atomic.Int64) func() {
 	if report == nil {
 		return func() {}
 	}
 	stop, stopped := make(chan struct{}), make(chan struct{})
+	now := func() Progress {
+		p.Done, p.Elapsed = done.Load(), time.Since(start)
+		return p
+	}
 	go func() {
 		defer close(stopped)
 		tick := time.NewTicker(time.Second)
@@ -192,7 +299,7 @@ func startProgress(report func(Progress), side string, total int64, start time.T
 		for {
 			select {
 			case <-tick.C:
-				report(Progress{Side: side, Done: done.Load(), Total: total, Elapsed: time.Since(start)})
+				report(now())
 			case <-stop:
 				return
 			}
@@ -201,15 +308,16 @@ func startProgress(report func(Progress), side string, total int64, start time.T
 	return func() {
 		close(stop)
 		<-stopped
-		report(Progress{Side: side, Done: done.Load(), Total: total, Elapsed: time.Since(start)})
+		report(now())
 	}
 }
 
-// tally is one worker's measurements of one side.
+// tally is the measurements of one side (one worker, one round, or merged).
 type tally struct {
 	hist                      histogram
 	allowed, undecided        int64
 	requests, networkRequests int64
+	elapsed                   time.Duration // wall-clock time of the rounds merged
 }
 
 func (t *tally) add(latency time.Duration, d decided) {
@@ -230,15 +338,24 @@ func (t *tally) merge(o *tally) {
 	t.undecided += o.undecided
 	t.requests += o.requests
 	t.networkRequests += o.networkRequests
+	t.elapsed += o.elapsed
 }
 
-func (t *tally) side(elapsed time.Duration) Side {
-	n := t.hist.n
-	s := Side{Decisions: n, Allowed: t.allowed, Denied: n - t.allowed, Undecided: t.undecided, Elapsed: elapsed, Latency: t.hist.latency()}
-	if elapsed > 0 {
-		s.Throughput = float64(n) / elapsed.Seconds()
+func (t *tally) throughput() float64 {
+	if t.elapsed <= 0 {
+		return 0
 	}
-	if n > 0 {
+	return float64(t.hist.n) / t.elapsed.Seconds()
+}
+
+func (t *tally) side(name string) Side {
+	n := t.hist.n
+	s := Side{Name: name, Decisions: n, Elapsed: t.elapsed, Throughput: t.throughput(), Latency: t.hist.latency(),
+		Distribution: t.hist.buckets()}
+	if name != SideFloor {
+		s.Allowed, s.Denied, s.Undecided = t.allowed, n-t.allowed, t.undecided
+	}
+	if n > 0 && (name == SideEngine || name == SideFresh) {
 		s.RequestsPerDecision = float64(t.requests) / float64(n)
 		s.NetworkRequestsPerDecision = float64(t.networkRequests) / float64(n)
 	}

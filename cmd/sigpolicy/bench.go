@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -21,30 +22,41 @@ type benchFlags struct {
 	count       int
 	decisions   int
 	duration    time.Duration
-	concurrency int
-	compare     string
+	concurrency []int
+	rounds      int
+	sides       []string
 	output      string
+	charts      string
 }
 
 func newBenchCmd() *cobra.Command {
 	var f benchFlags
 	cmd := &cobra.Command{
-		Use:   "bench [--registry HOST:PORT] [--scenarios all|NAME,...] [--count N] [--decisions N | --duration D]",
-		Short: "Measure pull decisions against the containers image library on fixture images",
-		Long: `bench builds fixture images (the embedded registry, or --registry), then decides
-every image under every policy of its catalogue entry — one compiled engine per
-policy file, one shared registry client, --concurrency decisions in flight — for
---decisions decisions (default: one pass) or for --duration. With --compare
-library (the default) it then runs the same decisions through the containers
-image library, as CRI-O does at every pull, and reports both sides' latency
-percentiles, throughput and their ratio (docs/bench.md).
+		Use:   "bench [--registry HOST:PORT] [--scenarios all|NAME,...] [--count N] [--decisions N | --duration D] [--concurrency N,...]",
+		Short: "Measure pull decisions against the containers image library and the floor on fixture images",
+		Long: `bench builds fixture images (the embedded registry, or --registry), writes each
+policy file's node files once (policy.json, registries.d, registries.conf), then
+decides every image under every policy of its catalogue entry on each side:
+
+  engine   sigpolicy's long-lived engine (compiled once, connections kept)
+  fresh    what one "sigpolicy verify --root NODE IMAGE" pays: engine built from
+           the node's files, new registry client, one decision
+  library  the containers image library as CRI-O runs it at every pull
+  floor    the same GETs on a bare HTTP client and the same public-key
+           operations: the least work of a decision
+
+for --decisions decisions per side (default: one pass) or --duration per side,
+in --rounds interleaved rounds, at each --concurrency (a list sweeps it), and
+reports latency percentiles, throughput and their ratios (docs/bench.md).
+-o html writes one self-contained page with the charts; --charts DIR also
+writes them as SVG files.
 
 --scenarios all (the default) decides every scenario but the hostile-registry
 ones (they measure timeouts; name them to include them), plus the --count bulk
 images; --count N without --scenarios decides only the N bulk images.
 
-Every verdict is checked against the catalogue, whose verdicts are the
-library's: bench doubles as a differential check.
+Every verdict (engine, fresh, library) is checked against the catalogue,
+whose verdicts are the library's: bench doubles as a differential check.
 
 Exit codes: 0 every verdict as expected; 1 a verdict differs (up to 10 are
 listed); 2 usage error; 3 the registry cannot be reached.`,
@@ -57,20 +69,20 @@ listed); 2 usage error; 3 the registry cannot be reached.`,
 	fl.IntVar(&f.count, "count", 0, "also build this many bulk images; without --scenarios only they are decided")
 	fl.IntVar(&f.decisions, "decisions", 0, "decisions per side, cycling over the workload (default: one pass)")
 	fl.DurationVar(&f.duration, "duration", 0, "run each side for this long instead of a number of decisions")
-	fl.IntVar(&f.concurrency, "concurrency", bench.DefaultConcurrency, "decisions in flight")
-	fl.StringVar(&f.compare, "compare", string(bench.CompareLibrary), "compare with: library or none")
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	fl.IntSliceVar(&f.concurrency, "concurrency", []int{bench.DefaultConcurrency}, "decisions in flight; a comma-separated list measures each")
+	fl.IntVar(&f.rounds, "rounds", bench.DefaultRounds, "interleaved rounds each side's work is split into")
+	fl.StringSliceVar(&f.sides, "sides", bench.AllSides, "sides to measure: engine, fresh, library, floor")
+	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json or html")
+	fl.StringVar(&f.charts, "charts", "", "also write the charts as SVG files into this directory")
 	return cmd
 }
 
 func (f *benchFlags) check(cmd *cobra.Command) error {
 	switch {
-	case f.output != "text" && f.output != "json":
-		return fmt.Errorf("--output must be text or json, not %q", f.output)
-	case f.compare != string(bench.CompareLibrary) && f.compare != string(bench.CompareNone):
-		return fmt.Errorf("--compare must be library or none, not %q", f.compare)
-	case f.count < 0 || f.decisions < 0 || f.duration < 0 || f.concurrency < 1:
-		return fmt.Errorf("--count, --decisions and --duration must be ≥ 0 and --concurrency ≥ 1")
+	case f.output != "text" && f.output != "json" && f.output != "html":
+		return fmt.Errorf("--output must be text, json or html, not %q", f.output)
+	case f.count < 0 || f.decisions < 0 || f.duration < 0 || f.rounds < 1:
+		return fmt.Errorf("--count, --decisions and --duration must be ≥ 0 and --rounds ≥ 1")
 	case cmd.Flags().Changed("decisions") && cmd.Flags().Changed("duration"):
 		return errors.New("--decisions and --duration exclude each other")
 	case cmd.Flags().Changed("registry") && (f.registry == "" || strings.ContainsAny(f.registry, "/ ")):
@@ -119,20 +131,29 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	}
 	fmt.Fprintf(stderr, "deciding %d images on the %s\n", len(fx.Catalogue.Entries), where)
 	rep, err := bench.Run(ctx, fx.Catalogue, bench.Options{
-		Decisions: f.decisions, Duration: f.duration, Concurrency: f.concurrency,
-		Compare: bench.Compare(f.compare), Progress: benchProgress(stderr),
+		Decisions: f.decisions, Duration: f.duration, Concurrency: f.concurrency, Rounds: f.rounds,
+		Sides: f.sides, Progress: benchProgress(stderr),
 	})
+	var optErr *bench.OptionError
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
 		return &exitError{code: exitUndecided, err: err}
-	default: // an empty selection, or fixture policies that do not load
+	case errors.As(err, &optErr), errors.Is(err, bench.ErrEmptyWorkload):
 		return usageErr(err)
+	default: // the registry failed while the floor was planned, or fixture policies that do not load
+		return &exitError{code: exitUndecided, err: err}
 	}
-	if f.output == "json" {
+	switch f.output {
+	case "json":
 		err = rep.WriteJSON(cmd.OutOrStdout())
-	} else {
+	case "html":
+		err = rep.WriteHTML(cmd.OutOrStdout())
+	default:
 		err = rep.WriteText(cmd.OutOrStdout())
+	}
+	if err == nil && f.charts != "" {
+		err = writeCharts(f.charts, rep)
 	}
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
@@ -143,14 +164,28 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	return nil
 }
 
+// writeCharts writes the report's SVG charts into dir.
+func writeCharts(dir string, rep *bench.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, svg := range rep.Charts() {
+		if err := os.WriteFile(filepath.Join(dir, name), svg, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // benchProgress prints a side's advance on w about once a second, and when
-// it ends.
+// its round ends.
 func benchProgress(w io.Writer) func(bench.Progress) {
 	return func(p bench.Progress) {
+		where := fmt.Sprintf("%s (concurrency %d, round %d/%d)", p.Side, p.Concurrency, p.Round, p.Rounds)
 		if p.Total > 0 {
-			fmt.Fprintf(w, "%s: %d/%d decisions in %s\n", p.Side, p.Done, p.Total, p.Elapsed.Round(time.Millisecond))
+			fmt.Fprintf(w, "%s: %d/%d decisions in %s\n", where, p.Done, p.Total, p.Elapsed.Round(time.Millisecond))
 			return
 		}
-		fmt.Fprintf(w, "%s: %d decisions in %s\n", p.Side, p.Done, p.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(w, "%s: %d decisions in %s\n", where, p.Done, p.Elapsed.Round(time.Millisecond))
 	}
 }

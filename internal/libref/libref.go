@@ -5,28 +5,70 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/image"
+	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
 )
 
-// Allowed reports whether the library allows pulling imageRef (a docker
-// reference without transport, e.g. "127.0.0.1:5000/ns/app:v1") under
-// policyJSON, with registriesD as the registries.d directory. For a manifest
-// list the top-level manifest is judged.
-func Allowed(ctx context.Context, policyJSON []byte, registriesD map[string][]byte, imageRef string) (bool, error) {
-	return AllowedInstance(ctx, policyJSON, registriesD, imageRef, "")
+// Node is a node's image configuration on disk, written once by WriteNode.
+// It is safe for concurrent use.
+type Node struct {
+	// Root is the node's root directory: Root/etc/containers holds
+	// policy.json, registries.d/ and registries.conf.
+	Root string
+	sys  types.SystemContext
 }
 
-// AllowedInstance is Allowed for one instance of a manifest list, as CRI-O
-// judges the per-platform image it pulls; an empty instance judges imageRef's
-// own manifest.
-func AllowedInstance(ctx context.Context, policyJSON []byte, registriesD map[string][]byte, imageRef string, instance digest.Digest) (allowed bool, err error) {
-	policy, err := signature.NewPolicyFromBytes(policyJSON)
+// Paths of a Node's files under its Root, as on a node.
+const (
+	PolicyPath         = "etc/containers/policy.json"
+	RegistriesDPath    = "etc/containers/registries.d"
+	RegistriesConfPath = "etc/containers/registries.conf"
+)
+
+// WriteNode writes policyJSON, the registries.d files (file name → YAML)
+// and an empty registries.conf under root, which must exist.
+func WriteNode(root string, policyJSON []byte, registriesD map[string][]byte) (*Node, error) {
+	regD := filepath.Join(root, RegistriesDPath)
+	if err := os.MkdirAll(regD, 0o700); err != nil {
+		return nil, fmt.Errorf("libref: %w", err)
+	}
+	for name, data := range registriesD {
+		if name != filepath.Base(name) || name == "." || name == ".." {
+			return nil, fmt.Errorf("libref: registries.d file name %q must be a plain file name", name)
+		}
+		if err := os.WriteFile(filepath.Join(regD, name), data, 0o600); err != nil {
+			return nil, fmt.Errorf("libref: %w", err)
+		}
+	}
+	files := map[string][]byte{PolicyPath: policyJSON, RegistriesConfPath: nil}
+	for path, data := range files {
+		if err := os.WriteFile(filepath.Join(root, path), data, 0o600); err != nil {
+			return nil, fmt.Errorf("libref: %w", err)
+		}
+	}
+	return &Node{Root: root, sys: types.SystemContext{
+		SignaturePolicyPath:         filepath.Join(root, PolicyPath),
+		RegistriesDirPath:           regD,
+		SystemRegistriesConfPath:    filepath.Join(root, RegistriesConfPath),
+		SystemRegistriesConfDirPath: filepath.Join(root, RegistriesConfPath+".d"),
+		AuthFilePath:                filepath.Join(root, "run/containers/auth.json"),
+	}}, nil
+}
+
+// AllowedInstance decides one pull of imageRef (a docker reference without
+// transport, e.g. "127.0.0.1:5000/ns/app:v1") as CRI-O does: instance, when
+// not empty, is the manifest-list instance the pull resolves to; otherwise
+// imageRef's own manifest is judged.
+func (n *Node) AllowedInstance(ctx context.Context, imageRef string, instance digest.Digest) (allowed bool, err error) {
+	sys := n.sys // prepareReference's shallow copy
+	policy, err := signature.DefaultPolicy(&sys)
 	if err != nil {
 		return false, fmt.Errorf("libref: parsing policy: %w", err)
 	}
@@ -40,64 +82,69 @@ func AllowedInstance(ctx context.Context, policyJSON []byte, registriesD map[str
 		}
 	}()
 
-	sys, cleanup, err := systemContext(registriesD)
-	if err != nil {
-		return false, err
-	}
-	defer cleanup()
-
 	ref, err := docker.ParseReference("//" + strings.TrimPrefix(imageRef, "docker://"))
 	if err != nil {
 		return false, fmt.Errorf("libref: parsing image reference %q: %w", imageRef, err)
 	}
-	src, err := ref.NewImageSource(ctx, sys)
+	if loopback(ref.DockerReference().String()) {
+		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
+	}
+	src, err := ref.NewImageSource(ctx, &sys)
 	if err != nil {
 		return false, fmt.Errorf("libref: opening %q: %w", imageRef, err)
 	}
 	defer src.Close()
 
-	var inst *digest.Digest
-	if instance != "" {
-		inst = &instance
+	if instance == "" {
+		return pc.IsRunningImageAllowed(ctx, image.UnparsedInstance(src, nil))
 	}
-	return pc.IsRunningImageAllowed(ctx, image.UnparsedInstance(src, inst))
+	// copy.Image reads the manifest list before it picks the instance.
+	top, mimeType, err := image.UnparsedInstance(src, nil).Manifest(ctx)
+	if err != nil {
+		return false, fmt.Errorf("libref: reading %q: %w", imageRef, err)
+	}
+	list, err := manifest.ListFromBlob(top, mimeType)
+	if err != nil {
+		return false, fmt.Errorf("libref: parsing manifest list %q: %w", imageRef, err)
+	}
+	if !slices.Contains(list.Instances(), instance) {
+		return false, fmt.Errorf("libref: %s is not an instance of %q", instance, imageRef)
+	}
+	return pc.IsRunningImageAllowed(ctx, image.UnparsedInstance(src, &instance))
 }
 
-// systemContext writes registriesD into a fresh directory and returns a
-// SystemContext isolated from the host's configuration.
-func systemContext(registriesD map[string][]byte) (*types.SystemContext, func(), error) {
+// loopback reports whether a docker reference's registry is in 127.0.0.0/8
+// or localhost, which CRI-O always treats as an insecure registry.
+func loopback(ref string) bool {
+	host, _, _ := strings.Cut(ref, "/")
+	if h, _, found := strings.Cut(host, ":"); found && !strings.HasPrefix(host, "[") {
+		host = h
+	}
+	return host == "localhost" || strings.HasPrefix(host, "127.") || host == "[::1]" || strings.HasPrefix(host, "[::1]:")
+}
+
+// Allowed reports whether the library allows pulling imageRef under
+// policyJSON, with registriesD as the registries.d directory, on a node
+// written for this one call. For a manifest list the top-level manifest is
+// judged.
+func Allowed(ctx context.Context, policyJSON []byte, registriesD map[string][]byte, imageRef string) (bool, error) {
+	return AllowedInstance(ctx, policyJSON, registriesD, imageRef, "")
+}
+
+// AllowedInstance is Allowed for one instance of a manifest list, as CRI-O
+// judges the per-platform image it pulls; an empty instance judges
+// imageRef's own manifest.
+func AllowedInstance(ctx context.Context, policyJSON []byte, registriesD map[string][]byte, imageRef string, instance digest.Digest) (bool, error) {
 	dir, err := os.MkdirTemp("", "libref-")
 	if err != nil {
-		return nil, nil, fmt.Errorf("libref: %w", err)
+		return false, fmt.Errorf("libref: %w", err)
 	}
-	cleanup := func() { os.RemoveAll(dir) }
-	regD := filepath.Join(dir, "registries.d")
-	if err := os.Mkdir(regD, 0o700); err != nil {
-		cleanup()
-		return nil, nil, fmt.Errorf("libref: %w", err)
+	defer os.RemoveAll(dir)
+	n, err := WriteNode(dir, policyJSON, registriesD)
+	if err != nil {
+		return false, err
 	}
-	for name, data := range registriesD {
-		if name != filepath.Base(name) || name == "." || name == ".." {
-			cleanup()
-			return nil, nil, fmt.Errorf("libref: registries.d file name %q must be a plain file name", name)
-		}
-		if err := os.WriteFile(filepath.Join(regD, name), data, 0o600); err != nil {
-			cleanup()
-			return nil, nil, fmt.Errorf("libref: %w", err)
-		}
-	}
-	regConf := filepath.Join(dir, "registries.conf")
-	if err := os.WriteFile(regConf, nil, 0o600); err != nil {
-		cleanup()
-		return nil, nil, fmt.Errorf("libref: %w", err)
-	}
-	return &types.SystemContext{
-		RegistriesDirPath:           regD,
-		SystemRegistriesConfPath:    regConf,
-		SystemRegistriesConfDirPath: filepath.Join(dir, "registries.conf.d"),
-		AuthFilePath:                filepath.Join(dir, "auth.json"),
-		DockerInsecureSkipTLSVerify: types.OptionalBoolTrue,
-	}, cleanup, nil
+	return n.AllowedInstance(ctx, imageRef, instance)
 }
 
 // RegistriesD returns a registries.d file (name and YAML) enabling sigstore

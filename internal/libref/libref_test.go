@@ -2,8 +2,12 @@ package libref_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/opencontainers/go-digest"
 
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/internal/libref"
@@ -50,5 +54,58 @@ func TestAllowed(t *testing.T) {
 				t.Errorf("expected an error containing %q, got %v", tc.wantErr, err)
 			}
 		})
+	}
+}
+
+// TestNodeReadsThePolicyAtEachPull: a Node's files are written once, and
+// every pull reads policy.json again, as CRI-O does: a change on disk is seen
+// by the next pull.
+func TestNodeReadsThePolicyAtEachPull(t *testing.T) {
+	srv, err := fixtures.Serve(t.Context(), fixtures.Options{Scenarios: []string{"key-tagged", "list-per-platform"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cat := srv.Catalogue()
+	root := t.TempDir()
+	accept := []byte(`{"default":[{"type":"insecureAcceptAnything"}]}`)
+	n, err := libref.WriteNode(root, accept, libref.RegistriesD(cat.Registry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{libref.PolicyPath, libref.RegistriesConfPath, libref.RegistriesDPath + "/sigstore-registries.yaml"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Errorf("node file %s: %v", p, err)
+		}
+	}
+	image := cat.Registry + "/scenarios/key-tagged:v1"
+	for range 2 {
+		if ok, err := n.AllowedInstance(t.Context(), image, ""); !ok {
+			t.Fatalf("accept-anything policy: denied: %v", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, libref.PolicyPath), []byte(`{"default":[{"type":"reject"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := n.AllowedInstance(t.Context(), image, ""); ok || err == nil || !strings.Contains(err.Error(), "rejected by policy") {
+		t.Errorf("after policy.json changed to reject: allowed=%v, %v", ok, err)
+	}
+
+	// A manifest-list instance: the list is read, then the instance judged.
+	if err := os.WriteFile(filepath.Join(root, libref.PolicyPath), accept, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range cat.Entries {
+		if e.Instance == "" {
+			continue
+		}
+		if ok, err := n.AllowedInstance(t.Context(), e.Reference, digest.Digest(e.Instance)); !ok {
+			t.Errorf("%s instance %s: denied: %v", e.Reference, e.Instance, err)
+		}
+		other := digest.FromString("not an instance")
+		if ok, err := n.AllowedInstance(t.Context(), e.Reference, other); ok || err == nil || !strings.Contains(err.Error(), "is not an instance") {
+			t.Errorf("%s instance %s: allowed=%v, %v", e.Reference, other, ok, err)
+		}
+		break
 	}
 }
