@@ -11,17 +11,25 @@
 //   - Sources are tried in the library's order: the mirrors registries.conf
 //     (v2) lists for the reference (sysregistriesv2.FindRegistry and
 //     PullSourcesFromReference, so mirror-by-digest-only and
-//     pull-from-mirror apply), then the origin. The first source that
-//     serves the manifest is used; if all fail, the origin's error is
+//     pull-from-mirror apply), then the origin. As in the library's
+//     newImageSource, the first source that answers the manifest request
+//     with a body at all (HTTP 200, within the size limit) is the one pulled
+//     from; a source that is blocked, unreachable, refuses access or answers
+//     an error status is skipped. Everything checked after that (the digest,
+//     the media type, the syntax, the platform instance) is final: a mirror
+//     serving the wrong manifest for a digest fails the pull, with no
+//     fallback to the origin. If every source fails, the origin's error is
 //     returned with the mirrors' failures listed. Image.Logical keeps the
 //     requested name (for policy scopes and identities); Image.Physical is
-//     what was read. A host blocked in registries.conf is refused.
+//     what was read.
 //   - A tag costs one GET once the repository's endpoint is connected (a
 //     ping, and a token exchange for bearer auth, the first time only).
 //   - Accepted manifest types: OCI image manifest and index, Docker schema 2
 //     manifest and manifest list. Schema 1 is not accepted.
 //   - The manifest's digest is computed from its body; it must equal the
-//     requested digest and the Docker-Content-Digest header when present.
+//     requested digest. The Docker-Content-Digest header is ignored, as the
+//     library ignores it when pulling; one that disagrees with the body is
+//     recorded as a warning in the Trace.
 //   - For a manifest list the instance is chosen by the library's
 //     ChooseInstance for the platform (default linux/amd64) and fetched by
 //     digest; Image.Digest is the instance's digest, Image.ListDigest the
@@ -66,8 +74,8 @@
 // included, are always fetched again.
 //
 // Tracing: a context from [WithTrace] records every request (method, URL,
-// status, bytes, duration, attempt; cached and shared answers marked) and
-// the time of each stage ("resolve", "signatures").
+// status, bytes, duration, attempt; cached and shared answers marked), the
+// time of each stage ("resolve", "signatures") and warnings.
 //
 // Errors: every failure wraps one kind usable with errors.Is. [IsUndecided]
 // reports the kinds after which nothing can be decided (the CLI's exit code

@@ -62,6 +62,10 @@ type Decision struct {
 	// Cached is true when the signature verdict came from the cache.
 	Cached bool `json:"cached,omitempty"`
 
+	// Warnings are registry answers that did not change the outcome but
+	// deserve attention (a Docker-Content-Digest header that disagrees with
+	// the manifest, which the library ignores too).
+	Warnings []string        `json:"warnings,omitempty"`
 	Requests []fetch.Request `json:"requests,omitempty"`
 	Timings  Timings         `json:"timings"`
 }

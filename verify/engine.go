@@ -210,6 +210,7 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 			Digest: d.Digest, ListDigest: d.ListDigest, Attachments: &att})
 	}
 	d.Requests = trace.Requests()
+	d.Warnings = trace.Warnings()
 	for _, s := range trace.Stages() {
 		switch s.Name {
 		case "resolve":

@@ -76,6 +76,9 @@ func writeDecisionText(w io.Writer, d *verify.Decision, verbose bool) {
 			}
 		}
 	}
+	for _, warning := range d.Warnings {
+		fmt.Fprintf(w, "  warning     %s\n", warning)
+	}
 	if d.NotEvaluated > 0 {
 		fmt.Fprintf(w, "  (%d later requirement(s) not evaluated: the first denial decides)\n", d.NotEvaluated)
 	}

@@ -4,10 +4,10 @@
 // and benchmarks can compare sigpolicy's decisions with the real thing.
 //
 // Rules:
-//   - Inputs are in-memory: the policy.json bytes and the registries.d files
-//     (file name → YAML) are written to a private temporary directory for the
-//     call and removed afterwards; the host's /etc/containers is never read
-//     (SystemRegistriesConfPath points at an empty file, no auth file).
+//   - Inputs are in-memory: the policy.json bytes, the registries.d files
+//     (file name → YAML) and registries.conf (empty unless given) are
+//     written to a private temporary directory for the call and removed
+//     afterwards; the host's /etc/containers is never read (no auth file).
 //   - Registries are reached with TLS verification off, so the library falls
 //     back to plain HTTP on loopback registries, as it does for insecure ones.
 //   - The verdict is the library's: (true, nil) allowed; (false, err) denied,

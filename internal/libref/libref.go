@@ -26,7 +26,22 @@ func Allowed(ctx context.Context, policyJSON []byte, registriesD map[string][]by
 // judges the per-platform image it pulls; an empty instance judges imageRef's
 // own manifest.
 func AllowedInstance(ctx context.Context, policyJSON []byte, registriesD map[string][]byte, imageRef string, instance digest.Digest) (allowed bool, err error) {
-	policy, err := signature.NewPolicyFromBytes(policyJSON)
+	return AllowedWith(ctx, Inputs{PolicyJSON: policyJSON, RegistriesD: registriesD}, imageRef, instance)
+}
+
+// Inputs are the node files the library reads for a pull.
+type Inputs struct {
+	PolicyJSON []byte
+	// RegistriesD maps registries.d file names to their YAML.
+	RegistriesD map[string][]byte
+	// RegistriesConf is a registries.conf (v2) with mirrors and blocked
+	// prefixes; empty means none.
+	RegistriesConf []byte
+}
+
+// AllowedWith is AllowedInstance with every node file given.
+func AllowedWith(ctx context.Context, in Inputs, imageRef string, instance digest.Digest) (allowed bool, err error) {
+	policy, err := signature.NewPolicyFromBytes(in.PolicyJSON)
 	if err != nil {
 		return false, fmt.Errorf("libref: parsing policy: %w", err)
 	}
@@ -40,7 +55,7 @@ func AllowedInstance(ctx context.Context, policyJSON []byte, registriesD map[str
 		}
 	}()
 
-	sys, cleanup, err := systemContext(registriesD)
+	sys, cleanup, err := systemContext(in.RegistriesD, in.RegistriesConf)
 	if err != nil {
 		return false, err
 	}
@@ -63,9 +78,10 @@ func AllowedInstance(ctx context.Context, policyJSON []byte, registriesD map[str
 	return pc.IsRunningImageAllowed(ctx, image.UnparsedInstance(src, inst))
 }
 
-// systemContext writes registriesD into a fresh directory and returns a
-// SystemContext isolated from the host's configuration.
-func systemContext(registriesD map[string][]byte) (*types.SystemContext, func(), error) {
+// systemContext writes registriesD and registriesConf into a fresh
+// directory and returns a SystemContext isolated from the host's
+// configuration.
+func systemContext(registriesD map[string][]byte, registriesConf []byte) (*types.SystemContext, func(), error) {
 	dir, err := os.MkdirTemp("", "libref-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("libref: %w", err)
@@ -87,7 +103,7 @@ func systemContext(registriesD map[string][]byte) (*types.SystemContext, func(),
 		}
 	}
 	regConf := filepath.Join(dir, "registries.conf")
-	if err := os.WriteFile(regConf, nil, 0o600); err != nil {
+	if err := os.WriteFile(regConf, registriesConf, 0o600); err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("libref: %w", err)
 	}
