@@ -62,8 +62,13 @@
 //   - Credentials are looked up as the containers library does
 //     (containers-auth.json(5)): an explicit auth file, else
 //     $REGISTRY_AUTH_FILE, else the library's default files; the most
-//     specific of host/namespace/repository keys wins. go-containerregistry's
-//     transport performs the ping and the basic or bearer handshake.
+//     specific of host/namespace/repository keys wins. go-containerregistry
+//     pings the registry; the basic or bearer handshake after it is the
+//     library's: the token is asked from whatever http(s) realm the
+//     challenge names (go-containerregistry would refuse realms on loopback
+//     and private addresses), with the registry's credentials, and fetched
+//     again when it expires. Credentials and tokens are only attached to
+//     requests for the registry's own host (and the token request).
 //   - One shared http.Transport (and one for insecure hosts) keeps
 //     connections alive across calls.
 //
@@ -79,10 +84,13 @@
 //
 // Errors: every failure wraps one kind usable with errors.Is. [IsUndecided]
 // reports the kinds after which nothing can be decided (the CLI's exit code
-// 3): [ErrUnavailable], [ErrAuth], [ErrNotFound] and context expiry. Every
-// other kind ([ErrMediaType], [ErrDigestMismatch], [ErrTooLarge],
-// [ErrTooManyLayers], [ErrMalformed], [ErrTruncated], [ErrRedirect],
-// [ErrInsecure], [ErrUnexpectedStatus], [ErrNoPlatform], [ErrBlocked]) is an
-// unacceptable answer and must be treated as a denial. [Error] gives the
+// 3): [ErrUnavailable] (network errors, timeouts, 429 and 5xx after
+// retries), [ErrAuth] (401/403), [ErrNotFound] (the image's manifest does
+// not exist) and context expiry. Every other kind ([ErrMediaType],
+// [ErrDigestMismatch], [ErrTooLarge], [ErrTooManyLayers], [ErrMalformed],
+// [ErrTruncated], [ErrRedirect], [ErrInsecure], [ErrUnexpectedStatus],
+// [ErrNoPlatform], [ErrBlocked]) is an unacceptable answer, deterministic
+// and never retried (a redirect to a non-HTTP URL, a token response that
+// does not decode, ...), and must be treated as a denial. [Error] gives the
 // operation, the URL and, where they are values, expected and got.
 package fetch

@@ -29,11 +29,13 @@ var (
 	ErrTooLarge = errors.New("content too large")
 	// ErrTooManyLayers: a signature manifest with more layers than allowed.
 	ErrTooManyLayers = errors.New("too many signature layers")
-	// ErrMalformed: content that does not parse as what it claims to be.
+	// ErrMalformed: content that does not parse as what it claims to be (a
+	// manifest, an attachment, a token response, a bearer challenge).
 	ErrMalformed = errors.New("malformed registry answer")
 	// ErrTruncated: a body shorter than its announced length.
 	ErrTruncated = errors.New("truncated body")
-	// ErrRedirect: a redirect loop or too many redirects.
+	// ErrRedirect: a redirect loop, too many redirects, or a redirect to a
+	// URL that is not http(s).
 	ErrRedirect = errors.New("bad redirect")
 	// ErrInsecure: plain HTTP to a host that is neither loopback nor named as insecure.
 	ErrInsecure = errors.New("plain HTTP refused")

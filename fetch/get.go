@@ -69,7 +69,12 @@ func (c *Client) getOnce(ctx context.Context, ep *endpoint, op, url, accept stri
 
 // requestError classifies a failure to get any response.
 func requestError(ctx context.Context, op, url string, err error) error {
-	if e, ok := errors.AsType[*Error](err); ok { // refused by our own rules (plain HTTP, redirects)
+	if r, ok := errors.AsType[*retryable](err); ok { // a token request that may succeed later
+		own := *r.err
+		own.Op = op + ": " + own.Op
+		return &retryable{err: &own, after: r.after}
+	}
+	if e, ok := errors.AsType[*Error](err); ok { // refused by our own rules (plain HTTP, redirects, token answers)
 		own := *e
 		own.Op = op + ": " + e.Op
 		return &own

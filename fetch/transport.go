@@ -47,6 +47,18 @@ func (w *wire) roundTrip(req *http.Request, insecure bool) (*http.Response, erro
 	if t != nil {
 		i = t.start(Request{Method: req.Method, URL: req.URL.Redacted(), Attempt: attemptFrom(req.Context())})
 	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		// A redirect (or a token realm) to file:, ftp: and the like: a
+		// deterministic refusal, never retried.
+		err := &Error{Kind: ErrMalformed, Op: "refusing " + req.Method, URL: req.URL.Redacted(), Expected: "an http or https URL", Got: req.URL.Scheme + ":"}
+		if req.Response != nil {
+			err.Kind, err.Op = ErrRedirect, "following redirect"
+		}
+		if t != nil {
+			t.finish(i, func(r *Request) { r.Err = err.Error() })
+		}
+		return nil, err
+	}
 	if req.URL.Scheme == "http" && !insecure && !isLoopback(req.URL.Host) {
 		err := &Error{Kind: ErrInsecure, Op: "refusing " + req.Method, URL: req.URL.Redacted(),
 			Expected: "https or a loopback/insecure host", Got: "http://" + req.URL.Host}
