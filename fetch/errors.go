@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 )
 
 // Kinds of failure. Every error returned by this package wraps exactly one of
@@ -75,6 +77,9 @@ type Error struct {
 	Err      error  // underlying cause, may be nil
 }
 
+// Error describes the failure in one line: what the registry sent (an
+// error body, a header, a redirect target) is escaped and the whole is
+// capped (package safetext), so no answer can forge output.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
@@ -87,8 +92,12 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	return b.String()
+	return safetext.Capped(b.String(), maxErrorText)
 }
+
+// maxErrorText caps one Error's text: room for the operation, the URL,
+// expected and got, and the start of the registry's own message.
+const maxErrorText = 2 * safetext.MaxLen
 
 // Unwrap exposes both the kind and the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() []error {

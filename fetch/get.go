@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -84,6 +85,11 @@ func requestError(ctx context.Context, op, url string, err error) error {
 	}
 	if te, ok := errors.AsType[*transport.Error](err); ok { // from a token exchange
 		return classifyStatus(op, url, te.StatusCode, te, 0)
+	}
+	if _, ok := errors.AsType[textproto.ProtocolError](err); ok {
+		// A response that is not HTTP (a malformed header line): the same
+		// bytes will come again.
+		return &Error{Kind: ErrMalformed, Op: op, URL: url, Err: err}
 	}
 	return &retryable{err: &Error{Kind: ErrUnavailable, Op: op, URL: url, Err: err}}
 }

@@ -425,6 +425,8 @@ func TestDeterministicRefusals(t *testing.T) {
 			wrap: intercept(isSigManifest, func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "ftp://127.0.0.1/x", http.StatusFound)
 			})},
+		{desc: "a header that is not HTTP", kind: ErrMalformed,
+			wrap: overrideHeader(isTagManifest, "Docker-Content-Digest", "sha256:\x1b[2K")},
 		{desc: "token endpoint answering HTML", kind: ErrMalformed,
 			token: func(w http.ResponseWriter) { fmt.Fprint(w, "<html>"+marker+"</html>") }},
 		{desc: "token endpoint answering a number for the token", kind: ErrMalformed,

@@ -4,10 +4,14 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 )
 
 // Request is one HTTP exchange as seen on the wire, or a request that was
-// answered without one (Cached, Shared).
+// answered without one (Cached, Shared). URL and Err are escaped and capped
+// (package safetext): a redirect target or a transport error may carry what
+// a registry sent.
 type Request struct {
 	Method   string        `json:"method"`
 	URL      string        `json:"url"`
@@ -123,7 +127,7 @@ func recordLocal(ctx context.Context, r Request) {
 func recordWarning(ctx context.Context, w string) {
 	if t := traceFrom(ctx); t != nil {
 		t.mu.Lock()
-		t.warnings = append(t.warnings, w)
+		t.warnings = append(t.warnings, safetext.String(w))
 		t.mu.Unlock()
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"go.podman.io/image/v5/docker/reference"
 
 	"github.com/sigpolicy/sigpolicy/fetch"
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
@@ -268,12 +269,12 @@ func (ev *evaluation) sigstore(req *node.Requirement, all node.Requirements) (Re
 	c := e.verifiers[req.Sigstore]
 	if c.verifier == nil {
 		result.Code = ReasonInvalidConfig
-		result.Reason = fmt.Sprintf("requirement cannot be used: %v", c.err)
+		result.Reason = safetext.String(fmt.Sprintf("requirement cannot be used: %v", c.err))
 		return result, OutcomeInvalidConfig
 	}
 	ev.load(all)
 	if ev.loadErr != nil {
-		result.Reason = ev.loadErr.Error()
+		result.Reason = safetext.Capped(ev.loadErr.Error(), maxReasonText) // may list every mirror's failure
 		if fetch.IsUndecided(ev.loadErr) {
 			result.Code = ReasonRegistryUnavailable
 			return result, OutcomeUndecided
