@@ -62,6 +62,9 @@ type Options struct {
 	// Progress, when set, is called about once a second while a side runs
 	// and once when it ends, from one goroutine.
 	Progress func(Progress)
+	// Timeout bounds each decision, on both sides (the library's client has
+	// no deadline of its own); zero means none.
+	Timeout time.Duration
 }
 
 // Progress is a side's advance.
@@ -88,6 +91,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, &OptionError{"Decisions", "0 when Duration is set", o.Decisions}
 	case o.Concurrency < 0:
 		return o, &OptionError{"Concurrency", "≥ 1", o.Concurrency}
+	case o.Timeout < 0:
+		return o, &OptionError{"Timeout", "≥ 0", o.Timeout}
 	case o.Compare != CompareLibrary && o.Compare != CompareNone:
 		return o, &OptionError{"Compare", `"library" or "none"`, o.Compare}
 	}
@@ -157,9 +162,14 @@ func (w *workload) run(ctx context.Context, side string, o Options, total int64,
 					break
 				}
 				it := &w.items[i%int64(len(w.items))]
+				dctx, cancel := ctx, context.CancelFunc(func() {})
+				if o.Timeout > 0 {
+					dctx, cancel = context.WithTimeout(ctx, o.Timeout)
+				}
 				began := time.Now()
-				d := decide(it, ctx)
+				d := decide(it, dctx)
 				t.add(time.Since(began), d)
+				cancel()
 				check.verdict(side, it, d)
 				done.Add(1)
 			}

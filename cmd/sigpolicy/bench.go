@@ -24,6 +24,7 @@ type benchFlags struct {
 	concurrency int
 	compare     string
 	output      string
+	timeout     time.Duration
 }
 
 func newBenchCmd() *cobra.Command {
@@ -60,6 +61,7 @@ listed); 2 usage error; 3 the registry cannot be reached.`,
 	fl.IntVar(&f.concurrency, "concurrency", bench.DefaultConcurrency, "decisions in flight")
 	fl.StringVar(&f.compare, "compare", string(bench.CompareLibrary), "compare with: library or none")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	fl.DurationVar(&f.timeout, "timeout", defaultTimeout, "deadline for each decision, and for each image pushed with --registry (must be positive)")
 	return cmd
 }
 
@@ -76,7 +78,7 @@ func (f *benchFlags) check(cmd *cobra.Command) error {
 	case cmd.Flags().Changed("registry") && (f.registry == "" || strings.ContainsAny(f.registry, "/ ")):
 		return fmt.Errorf("--registry must be HOST[:PORT], got %q", f.registry)
 	}
-	return nil
+	return checkTimeout(f.timeout)
 }
 
 // scenarioNames returns the named scenarios; nil when --scenarios was left
@@ -108,7 +110,7 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stderr := cmd.ErrOrStderr()
-	fx, err := bench.Prepare(ctx, bench.Selection{Registry: f.registry, Scenarios: names, Count: f.count, Progress: newProgress(stderr).update})
+	fx, err := bench.Prepare(ctx, bench.Selection{Registry: f.registry, Scenarios: names, Count: f.count, Progress: newProgress(stderr).update, PushTimeout: f.timeout})
 	if err != nil {
 		return fixturesErr(err)
 	}
@@ -120,7 +122,7 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	fmt.Fprintf(stderr, "deciding %d images on the %s\n", len(fx.Catalogue.Entries), where)
 	rep, err := bench.Run(ctx, fx.Catalogue, bench.Options{
 		Decisions: f.decisions, Duration: f.duration, Concurrency: f.concurrency,
-		Compare: bench.Compare(f.compare), Progress: benchProgress(stderr),
+		Compare: bench.Compare(f.compare), Progress: benchProgress(stderr), Timeout: f.timeout,
 	})
 	switch {
 	case err == nil:
