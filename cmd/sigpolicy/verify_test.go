@@ -182,3 +182,27 @@ func TestVerifyExitCodeClasses(t *testing.T) {
 		{desc: "server errors after retries are undecided", args: []string{"verify", host + "/failing:v1", "--policy", policyFile}, wantCode: exitUndecided, wantOut: []string{"UNDECIDED", "registry unavailable"}},
 	})
 }
+
+// TestVerifyPolicyInputIsBounded: --policy is capped like -f inputs, and an
+// error never echoes more than an excerpt of the input.
+func TestVerifyPolicyInputIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	huge := writeFile(t, dir, "huge.json", `{"default":[{"type":"insecureAcceptAnything"}],"x":"`+strings.Repeat("A", 40<<20)+`"}`)
+	longValue := writeFile(t, dir, "long.json", `{"default":[{"type":"\u001b[2K\u0000`+strings.Repeat("B", 1<<20)+`"}]}`)
+	for _, tc := range []struct {
+		desc, file, want string
+	}{
+		{"a policy larger than the cap", huge, "larger than"},
+		{"a megabyte-long value", longValue, "truncated"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, errOut, code := run(t, "", "verify", "quay.io/x:1", "--policy", tc.file)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) || len(errOut) > 4096 {
+				t.Errorf("exit %d, %d bytes of stderr (%.300q); want exit 2 and a short error saying %q", code, len(errOut), errOut, tc.want)
+			}
+			if strings.ContainsRune(errOut, 0x1b) {
+				t.Errorf("stderr holds an escape character: %.300q", errOut)
+			}
+		})
+	}
+}
