@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"go.podman.io/image/v5/types"
+
+	"github.com/sigpolicy/sigpolicy/internal/bounded"
 )
 
 // Client reads images and their sigstore attachments from registries. It is
@@ -18,9 +20,10 @@ type Client struct {
 	sys      *types.SystemContext // registries.conf, nil when none was given
 	cache    *blobCache           // nil when disabled
 
-	endpoints  group[*endpoint]   // kept: one authenticated client per repository
-	immutable  group[*response]   // digest-addressed GETs, forgotten once answered
-	signatures group[[]Signature] // one .sig read per repository and digest at a time
+	endpoints  *bounded.Map[endpointKey, *endpoint] // one authenticated client per repository, at most maxEndpoints
+	connecting group[*endpoint]                     // connections in progress
+	immutable  group[*response]                     // digest-addressed GETs, forgotten once answered
+	signatures group[[]Signature]                   // one .sig read per repository and digest at a time
 }
 
 // New builds a Client; options are applied in order over the defaults and
@@ -53,7 +56,7 @@ func New(opts ...Option) (*Client, error) {
 		authSys:   authSys,
 		sys:       sys,
 		cache:     newBlobCache(o.cacheBytes),
-		endpoints: group[*endpoint]{keep: true},
+		endpoints: bounded.New[endpointKey, *endpoint](maxEndpoints),
 	}, nil
 }
 

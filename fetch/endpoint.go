@@ -31,10 +31,29 @@ func (k endpointKey) String() string {
 	return s
 }
 
-// endpoint returns the cached endpoint for key, connecting on first use.
-// A failed connection is not cached.
+// maxEndpoints bounds the connected repositories a Client remembers (about
+// 2 KB each): a long-lived engine auditing a fleet sees repositories
+// without end. When full the memo is emptied, as the other memos are, and
+// the next request of each repository connects again (a ping, and a token
+// exchange for bearer auth).
+const maxEndpoints = 4096
+
+// endpoint returns the remembered endpoint for key, connecting on first use
+// (once for concurrent callers). A failed connection is not remembered.
 func (c *Client) endpoint(ctx context.Context, key endpointKey) (*endpoint, error) {
-	ep, _, err := c.endpoints.do(ctx, key.String(), func() (*endpoint, error) { return c.connect(ctx, key) })
+	if ep, ok := c.endpoints.Get(key); ok {
+		return ep, nil
+	}
+	ep, _, err := c.connecting.do(ctx, key.String(), func() (*endpoint, error) {
+		if ep, ok := c.endpoints.Get(key); ok { // connected while this caller waited
+			return ep, nil
+		}
+		ep, err := c.connect(ctx, key)
+		if err == nil {
+			c.endpoints.Put(key, ep)
+		}
+		return ep, err
+	})
 	return ep, err
 }
 
