@@ -23,7 +23,7 @@ type Client struct {
 	endpoints  *bounded.Map[endpointKey, *endpoint] // one authenticated client per repository, at most maxEndpoints
 	connecting group[*endpoint]                     // connections in progress
 	immutable  group[*response]                     // digest-addressed GETs, forgotten once answered
-	signatures group[[]Signature]                   // one .sig read per repository and digest at a time
+	signatures group[*Attachment]                   // one .sig read per repository and digest at a time
 }
 
 // New builds a Client; options are applied in order over the defaults and

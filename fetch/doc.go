@@ -72,11 +72,19 @@
 //   - One shared http.Transport (and one for insecure hosts) keeps
 //     connections alive across calls.
 //
+// Proving signatures current ([Client.Attachment], [Client.AttachmentDigest],
+// [Client.ImageAt]): Attachment returns the signatures with the digest of
+// the `.sig` manifest they came from; AttachmentDigest reads that manifest
+// again (one request) and returns its digest, so a verdict reached on it can
+// be reused while it is unchanged; ImageAt names the image a digest
+// reference without mirrors resolves to, without a request.
+//
 // Sharing and caching: the same repository and digest requested by
 // concurrent callers (a manifest by digest, a blob, a `.sig` read) is
-// fetched once; failures are never kept. Digest-addressed content is kept in
-// a bounded in-memory cache (default 32 MiB); tags, the `.sig` tag
-// included, are always fetched again.
+// fetched once; failures are never kept. Connected endpoints (one per
+// repository) are remembered up to 4096, then forgotten all at once.
+// Digest-addressed content is kept in a bounded in-memory cache (default
+// 32 MiB); tags, the `.sig` tag included, are always fetched again.
 //
 // Tracing: a context from [WithTrace] records every request (method, URL,
 // status, bytes, duration, attempt; cached and shared answers marked), the

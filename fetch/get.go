@@ -53,7 +53,7 @@ func (c *Client) getOnce(ctx context.Context, ep *endpoint, op, url, accept stri
 		return nil, &Error{Kind: ErrTooLarge, Op: op, URL: url,
 			Expected: fmt.Sprintf("at most %d bytes", limit), Got: fmt.Sprintf("Content-Length %d", resp.ContentLength)}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := readBody(resp, limit)
 	if err != nil {
 		return nil, bodyError(ctx, op, url, err)
 	}
@@ -66,6 +66,26 @@ func (c *Client) getOnce(ctx context.Context, ep *endpoint, op, url, accept stri
 		digestHeader: resp.Header.Get("Docker-Content-Digest"),
 		body:         body,
 	}, nil
+}
+
+// readBody reads at most limit+1 bytes of resp's body, into a buffer of
+// the announced length when there is one (no regrowing on the common path).
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > limit {
+		return io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	}
+	// One byte more than announced shows a body that is longer.
+	buf := make([]byte, n+1)
+	got, err := io.ReadFull(resp.Body, buf)
+	switch {
+	case int64(got) == n && (err == io.ErrUnexpectedEOF || err == io.EOF):
+		return buf[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	rest, err := io.ReadAll(io.LimitReader(resp.Body, limit-n))
+	return append(buf, rest...), err
 }
 
 // requestError classifies a failure to get any response.
@@ -150,6 +170,9 @@ func simplifyContentType(contentType string) string {
 	if contentType == "" {
 		return ""
 	}
+	if plainMediaType(contentType) { // what mime.ParseMediaType would return, without its allocations
+		return contentType
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return ""
@@ -173,4 +196,20 @@ func checkRedirect(max int) func(*http.Request, []*http.Request) error {
 		}
 		return nil
 	}
+}
+
+// plainMediaType reports whether s is a lower-case type/subtype without
+// parameters: its own simplified form.
+func plainMediaType(s string) bool {
+	slash := strings.IndexByte(s, '/')
+	if slash <= 0 || slash == len(s)-1 || strings.IndexByte(s[slash+1:], '/') >= 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '/' || c == '.' || c == '+' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -59,8 +59,15 @@ type Decision struct {
 	Requirements []RequirementResult `json:"requirements"`
 	// NotEvaluated counts requirements after the first denial.
 	NotEvaluated int `json:"notEvaluated,omitempty"`
-	// Cached is true when the signature verdict came from the cache.
+	// Cached is true when the verdict came from the decision cache: the
+	// registry still served the same image and `.sig` attachment, or, when
+	// Stale, it was not asked at all.
 	Cached bool `json:"cached,omitempty"`
+	// Stale is true when the cached verdict was reused without any request
+	// (verify.WithStaleCache); CacheAge is then how long ago the registry
+	// last proved it current.
+	Stale    bool          `json:"stale,omitempty"`
+	CacheAge time.Duration `json:"cacheAgeNs,omitempty"`
 
 	// Warnings are registry answers that did not change the outcome but
 	// deserve attention (a Docker-Content-Digest header that disagrees with

@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log"
@@ -30,12 +31,13 @@ import (
 type misbehaviour int
 
 const (
-	faithful        misbehaviour = iota
-	hideSignatures               // 404 for every .sig manifest
-	hideImage                    // 404 for the image's manifests
-	otherManifest                // another valid manifest for every image manifest request
-	wrongDigestHead              // a Docker-Content-Digest naming another manifest
-	serverError                  // 500 for the image's manifests
+	faithful         misbehaviour = iota
+	hideSignatures                // 404 for every .sig manifest
+	hideImage                     // 404 for the image's manifests
+	otherManifest                 // another valid manifest for every image manifest request
+	wrongDigestHead               // a Docker-Content-Digest naming another manifest
+	serverError                   // 500 for the image's manifests
+	tamperSignatures              // every .sig manifest with its first signature altered
 )
 
 // diffRegistry is go-containerregistry's registry on loopback behind a
@@ -43,6 +45,7 @@ const (
 type diffRegistry struct {
 	host  string
 	armed atomic.Bool
+	close func()
 }
 
 func newDiffRegistry(t *testing.T, m misbehaviour) *diffRegistry {
@@ -72,6 +75,12 @@ func newDiffRegistry(t *testing.T, m misbehaviour) *diffRegistry {
 			w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
 			w.WriteHeader(rec.Code)
 			_, _ = w.Write(append(rec.Body.Bytes(), ' '))
+		case m == tamperSignatures && sig:
+			rec := httptest.NewRecorder()
+			inner.ServeHTTP(rec, req)
+			w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(bytes.Replace(rec.Body.Bytes(), []byte(`"dev.cosignproject.cosign/signature":"M`), []byte(`"dev.cosignproject.cosign/signature":"N`), 1))
 		case m == wrongDigestHead && !sig:
 			inner.ServeHTTP(headerForcing{w, "Docker-Content-Digest", "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}, req)
 		default:
@@ -80,6 +89,7 @@ func newDiffRegistry(t *testing.T, m misbehaviour) *diffRegistry {
 	}))
 	t.Cleanup(srv.Close)
 	r.host = strings.TrimPrefix(srv.URL, "http://")
+	r.close = srv.Close
 	return r
 }
 
@@ -261,7 +271,7 @@ func renderFixturePolicy(t *testing.T, cat *fixtures.Catalogue, scenario string)
 
 // mirrorEngine builds sigpolicy's engine on the same node files, with a
 // fetcher that does not retry (the library does not).
-func mirrorEngine(t *testing.T, policyJSON []byte, regD map[string][]byte, regConf string) *verify.Engine {
+func mirrorEngine(t *testing.T, policyJSON []byte, regD map[string][]byte, regConf string, opts ...verify.Option) *verify.Engine {
 	t.Helper()
 	pol, err := node.ParsePolicy(policyJSON)
 	if err != nil {
@@ -283,9 +293,39 @@ func mirrorEngine(t *testing.T, policyJSON []byte, regD map[string][]byte, regCo
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := verify.New(pol, verify.WithRegistries(regs), verify.WithFetcher(fetcher))
+	engine, err := verify.New(pol, append([]verify.Option{verify.WithRegistries(regs), verify.WithFetcher(fetcher)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return engine
+}
+
+// TestLookasideIsNotRead pins a documented difference
+// (docs/divergences.md): where registries.d configures a lookaside server
+// for a scope, the library reads it before the attachments and denies when
+// it cannot; sigpolicy reads only the attachments.
+func TestLookasideIsNotRead(t *testing.T) {
+	const scenario = "key-tagged"
+	ctx := t.Context()
+	origin := newDiffRegistry(t, faithful)
+	cat, err := fixtures.Push(ctx, origin.host, fixtures.Options{Scenarios: []string{scenario}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policyJSON, regD := renderFixturePolicy(t, cat, scenario)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	regD["lookaside.yaml"] = fmt.Appendf(nil, "docker:\n  %q:\n    lookaside: %q\n", origin.host, closed.URL+"/signatures")
+	engine := mirrorEngine(t, policyJSON, regD, "")
+	for _, e := range cat.Entries {
+		libAllowed, libErr := libref.AllowedWith(ctx, libref.Inputs{PolicyJSON: policyJSON, RegistriesD: regD}, e.Reference, "")
+		d, err := engine.Verify(ctx, e.Reference)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if libAllowed || !d.Allowed {
+			t.Errorf("%s: library allowed=%v (%v), sigpolicy allowed=%v (%s); want the library to deny on the unreachable lookaside and sigpolicy to allow",
+				e.Reference, libAllowed, libErr, d.Allowed, d.Reason)
+		}
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,13 +26,18 @@ type Engine struct {
 	registries *node.Registries
 	fetcher    *fetch.Client
 	cache      Cache
+	staleFor   time.Duration
 	now        func() time.Time
 
 	// verifiers holds every sigstoreSigned requirement of the policy,
 	// compiled once; identical requirements share one verifier.
-	verifiers  map[*node.SigstoreRequirement]compiled
-	configErrs []error
-	refs       *refCache
+	verifiers map[*node.SigstoreRequirement]compiled
+	// fingerprints holds each requirement list's fingerprint (cache keys),
+	// by its first requirement; lists that cannot be fingerprinted are
+	// absent.
+	fingerprints map[*node.Requirement]string
+	configErrs   []error
+	refs         *refCache
 }
 
 type compiled struct {
@@ -59,6 +63,9 @@ func New(policy *node.Policy, opts ...Option) (*Engine, error) {
 			return nil, err
 		}
 	}
+	if o.staleFor > 0 && o.cache == nil {
+		return nil, errors.New("WithStaleCache needs WithCache")
+	}
 	if o.fetcher == nil {
 		c, err := fetch.New()
 		if err != nil {
@@ -67,14 +74,16 @@ func New(policy *node.Policy, opts ...Option) (*Engine, error) {
 		o.fetcher = c
 	}
 	e := &Engine{
-		policy:     policy,
-		policyFile: o.policyFile,
-		registries: o.registries,
-		fetcher:    o.fetcher,
-		cache:      o.cache,
-		now:        o.now,
-		verifiers:  make(map[*node.SigstoreRequirement]compiled),
-		refs:       newRefCache(4096),
+		policy:       policy,
+		policyFile:   o.policyFile,
+		registries:   o.registries,
+		fetcher:      o.fetcher,
+		cache:        o.cache,
+		staleFor:     o.staleFor,
+		now:          o.now,
+		verifiers:    make(map[*node.SigstoreRequirement]compiled),
+		fingerprints: make(map[*node.Requirement]string),
+		refs:         newRefCache(4096),
 	}
 	shared := make(map[string]compiled)
 	e.compileList("default", policy.Default, shared)
@@ -105,6 +114,9 @@ func (e *Engine) compileList(where string, reqs node.Requirements, shared map[st
 			shared[string(config)] = c
 		}
 		e.verifiers[req] = c
+	}
+	if fp, ok := e.fingerprint(reqs); ok && len(reqs) > 0 {
+		e.fingerprints[&reqs[0]] = fp
 	}
 }
 
@@ -205,11 +217,7 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 		d.Reason = "List of verification policy requirements must not be empty"
 	}
 	d.Allowed = d.Outcome == OutcomeAllowed
-	if d.Allowed && ev.cacheKey != nil && !d.Cached && e.cache != nil {
-		att := *d.Attachments
-		e.cache.Put(*ev.cacheKey, CacheEntry{Requirements: cloneResults(d.Requirements), Expires: expiry(d.Requirements),
-			Digest: d.Digest, ListDigest: d.ListDigest, Attachments: &att})
-	}
+	ev.store()
 	d.Requests = trace.Requests()
 	d.Warnings = trace.Warnings()
 	for _, s := range trace.Stages() {
@@ -238,9 +246,15 @@ type evaluation struct {
 	image      *fetch.Image
 	sigs       []UntrustedSignature
 	loadErr    error
-	cacheKey   *CacheKey
-	cached     []RequirementResult
 	verifyTime time.Duration
+
+	// With a cache: the key of this evaluation's verdict, the cached
+	// results reused, when the registry was asked, and the digest of the
+	// `.sig` manifest the signatures were read from.
+	cacheKey         *CacheKey
+	cached           []RequirementResult
+	checkedAt        time.Time
+	attachmentDigest digest.Digest
 }
 
 func (ev *evaluation) requirement(req *node.Requirement, all node.Requirements) (RequirementResult, Outcome) {
@@ -303,24 +317,28 @@ func indexOf(all node.Requirements, req *node.Requirement) int {
 	return -1
 }
 
-// load resolves the image and reads its signatures once per evaluation,
-// consulting the cache between the two: a tag is always re-resolved, but a
-// cached verdict for the digest spares the signature fetch.
+// load resolves the image and reads its signatures once per evaluation.
+// With a cache, a verdict stored for this reference is reused only once it
+// is proven current (cachedVerdict), or within WithStaleCache's window.
 func (ev *evaluation) load(all node.Requirements) {
 	if ev.loaded {
 		return
 	}
 	ev.loaded = true
 	e := ev.engine
-	if e.cache != nil && ev.cachedBeforeResolve(all) {
+	ev.checkedAt = e.now()
+	if e.cache != nil && ev.cachedVerdict(all) {
 		return
 	}
-	img, err := e.fetcher.Resolve(ev.ctx, ev.ref)
-	if err != nil {
-		ev.loadErr = err
-		return
+	img := ev.image // resolved already while proving a cached verdict, or nil
+	if img == nil {
+		var err error
+		if img, err = e.fetcher.Resolve(ev.ctx, ev.ref); err != nil {
+			ev.loadErr = err
+			return
+		}
+		ev.image = img
 	}
-	ev.image = img
 	ev.decision.Digest = img.Digest.String()
 	if img.ListDigest != "" {
 		ev.decision.ListDigest = img.ListDigest.String()
@@ -328,101 +346,19 @@ func (ev *evaluation) load(all node.Requirements) {
 	repo := img.Physical
 	att := &Attachments{Repository: repo.Name(), Enabled: e.registries.UseSigstoreAttachments(repo)}
 	ev.decision.Attachments = att
-
-	if att.Enabled {
-		att.Tag = img.AttachmentTag()
-	}
-	if e.cache != nil {
-		if key, ok := ev.key(all, img.Digest, repo, att.Enabled); ok {
-			ev.cacheKey = &key
-			if entry, ok := e.cache.Get(key, e.now()); ok && ev.useCached(entry, all) {
-				return
-			}
-		}
-	}
 	if !att.Enabled {
 		return
 	}
-	sigs, err := e.fetcher.Signatures(ev.ctx, img)
+	att.Tag = img.AttachmentTag()
+	attachment, err := e.fetcher.Attachment(ev.ctx, img)
 	if err != nil {
 		ev.loadErr = err
 		return
 	}
-	att.Count = len(sigs)
-	ev.sigs = make([]UntrustedSignature, len(sigs))
-	for i, s := range sigs {
+	ev.attachmentDigest = attachment.Digest
+	att.Count = len(attachment.Signatures)
+	ev.sigs = make([]UntrustedSignature, len(attachment.Signatures))
+	for i, s := range attachment.Signatures {
 		ev.sigs[i] = UntrustedSignature{MediaType: s.MediaType, Payload: s.Payload, Annotations: s.Annotations, LayerDigest: s.LayerDigest}
 	}
-}
-
-// cachedBeforeResolve answers a digest reference from the cache without any
-// request: its manifest cannot change, and when no mirror applies the
-// repository that would serve it is the reference's own.
-func (ev *evaluation) cachedBeforeResolve(all node.Requirements) bool {
-	e := ev.engine
-	d, ok := ev.ref.(reference.Digested)
-	if !ok || !e.fetcher.OriginOnly(ev.ref) {
-		return false
-	}
-	enabled := e.registries.UseSigstoreAttachments(ev.ref)
-	key, ok := ev.key(all, d.Digest(), ev.ref, enabled)
-	if !ok {
-		return false
-	}
-	entry, ok := e.cache.Get(key, e.now())
-	if !ok || !ev.useCached(entry, all) {
-		return false
-	}
-	ev.decision.Digest, ev.decision.ListDigest = entry.Digest, entry.ListDigest
-	return true
-}
-
-// key identifies this evaluation's verdict. A digest reference is keyed by
-// the requested digest and the platform (so that a manifest list's verdict
-// can be found before resolving it); a tag by the digest it resolved to.
-// ok is false when the requirements cannot be fingerprinted: nothing is
-// cached then.
-func (ev *evaluation) key(all node.Requirements, resolved digest.Digest, physical reference.Named, enabled bool) (CacheKey, bool) {
-	e := ev.engine
-	fp, ok := e.fingerprint(all)
-	if !ok {
-		return CacheKey{}, false
-	}
-	manifest := resolved.String()
-	if d, ok := ev.ref.(reference.Digested); ok {
-		manifest = d.Digest().String() + " " + e.fetcher.Platform()
-	}
-	return newCacheKey(manifest, fp, ev.decision.Reference, physical.Name(), strconv.FormatBool(enabled)), true
-}
-
-// useCached takes a cached verdict if it is one this evaluation can use: an
-// allowed result for each requirement, in policy order. Anything else (a
-// foreign Cache implementation's stale or corrupt entry) is a miss.
-func (ev *evaluation) useCached(entry CacheEntry, all node.Requirements) bool {
-	if len(entry.Requirements) != len(all) || entry.Attachments == nil {
-		return false
-	}
-	for i, r := range entry.Requirements {
-		if !r.Allowed || r.Type != string(all[i].Type) {
-			return false
-		}
-	}
-	ev.decision.Cached = true
-	ev.cached = cloneResults(entry.Requirements)
-	att := *entry.Attachments
-	ev.decision.Attachments = &att
-	return true
-}
-
-// expiry is when an allowed verdict stops being reusable: the earliest
-// validity end of the accepted PKI chains (verified at the current time), or
-// never for keys and Fulcio (verified at a fixed time).
-func expiry(reqs []RequirementResult) time.Time {
-	var end time.Time
-	for _, r := range reqs {
-		if !r.ValidUntil.IsZero() && (end.IsZero() || r.ValidUntil.Before(end)) {
-			end = r.ValidUntil
-		}
-	}
-	return end
 }

@@ -42,8 +42,11 @@ func writeDecisionText(w io.Writer, d *verify.Decision, verbose bool) {
 			fmt.Fprintf(w, "  attachments not read: use-sigstore-attachments is not enabled for %s in registries.d\n", s(a.Repository))
 		}
 	}
-	if d.Cached {
-		fmt.Fprintln(w, "  cache       signature verdict reused for this digest")
+	switch {
+	case d.Stale:
+		fmt.Fprintf(w, "  cache       verdict reused WITHOUT asking the registry (stale cache: last proven current %s ago)\n", d.CacheAge.Round(time.Millisecond))
+	case d.Cached:
+		fmt.Fprintln(w, "  cache       verdict reused: the registry still serves the same image and .sig attachment")
 	}
 	for i, r := range d.Requirements {
 		state := "allowed"
