@@ -431,6 +431,8 @@ func TestDeterministicRefusals(t *testing.T) {
 			token: func(w http.ResponseWriter) { fmt.Fprint(w, "<html>"+marker+"</html>") }},
 		{desc: "token endpoint answering a number for the token", kind: ErrMalformed,
 			token: func(w http.ResponseWriter) { fmt.Fprint(w, `{"token":42,"x":"`+marker+`"}`) }},
+		{desc: "token realm over plain HTTP on a public host", kind: ErrInsecure,
+			wrap: func(next http.Handler) http.Handler { return realmAt(&on, "http://registry.example.com/token")(next) }},
 		{desc: "token realm on file://", kind: ErrMalformed,
 			wrap: func(next http.Handler) http.Handler { return realmAt(&on, "file:///etc/passwd")(next) }},
 	} {
@@ -462,5 +464,18 @@ func TestDeterministicRefusals(t *testing.T) {
 				t.Errorf("%d requests to the registry: the refusal was retried", n)
 			}
 		})
+	}
+}
+
+// TestSchema1IsRefused pins a documented difference (docs/divergences.md):
+// the library accepts Docker schema 1 manifests; sigpolicy neither asks
+// for them nor accepts one.
+func TestSchema1IsRefused(t *testing.T) {
+	schema1 := `{"schemaVersion":1,"name":"ns/app","tag":"v1","architecture":"amd64","fsLayers":[],"history":[]}`
+	reg := newTestRegistry(t, intercept(isTagManifest, body("application/vnd.docker.distribution.manifest.v1+prettyjws", schema1)))
+	reg.pushImage(t, "ns/app:v1")
+	_, err := newTestClient(t).Resolve(testContext(t), reg.ref(t, "ns/app:v1"))
+	if !errors.Is(err, ErrMediaType) || IsUndecided(err) {
+		t.Fatalf("err = %v, want ErrMediaType (a denial)", err)
 	}
 }

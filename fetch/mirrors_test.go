@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -288,4 +289,44 @@ func manifestBytes(t *testing.T, r *testRegistry, repoAndTag string) []byte {
 		t.Fatal(err)
 	}
 	return desc.Manifest
+}
+
+// TestNamespaceProxyIsNotSent pins a documented difference
+// (docs/divergences.md): the library appends ?ns=<value> to every request
+// to a mirror with namespace-proxy; sigpolicy does not.
+func TestNamespaceProxyIsNotSent(t *testing.T) {
+	origin := newTestRegistry(t, nil)
+	var (
+		mu      sync.Mutex
+		queries []string
+	)
+	mirror := newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.URL.Path != "/v2/" {
+				mu.Lock()
+				queries = append(queries, r.URL.RawQuery)
+				mu.Unlock()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	d := origin.pushImage(t, "ns/app:v1")
+	mirror.copyFrom(t, origin, "ns/app:v1", "ns/app:v1")
+	mu.Lock()
+	queries = nil
+	mu.Unlock()
+	c := newTestClient(t, WithRegistriesConf(writeRegistriesConf(t, fmt.Sprintf(
+		"[[registry]]\nprefix = %q\nlocation = %q\n[[registry.mirror]]\nlocation = %q\nnamespace-proxy = %q\n", origin.host+"/ns", origin.host+"/ns", mirror.host+"/ns", origin.host))))
+	img, err := c.Resolve(testContext(t), origin.ref(t, "ns/app:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Digest != d || reference.Domain(img.Physical) != mirror.host {
+		t.Fatalf("resolved %s from %s, want %s from the mirror", img.Digest, img.Physical, d)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(queries) == 0 || strings.Join(queries, "") != "" {
+		t.Errorf("queries to the mirror %q, want requests without the library's ns parameter", queries)
+	}
 }
