@@ -1,11 +1,14 @@
 package bench
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -208,30 +211,151 @@ func BenchmarkDecisionRatio(b *testing.B) {
 	}
 }
 
-// BenchmarkCacheHit measures a decision answered by the decision cache: a
-// digest reference (nothing to re-resolve: its manifest is immutable and
-// held by the registry client) whose verdict is cached.
+// BenchmarkCacheHit measures a decision answered by the decision cache,
+// proven current against the registry, beside the floor measured in the
+// same run on the same loopback registry: a bare HEAD (and GET) of the
+// `.sig` manifest with a kept-alive net/http client.
+//   - digest: a digest reference read from its own registry: one request
+//     (the `.sig` manifest);
+//   - tag: a tag reference: the tag and the `.sig` manifest, asked at once;
+//   - stale: WithStaleCache, no request at all.
+//
+// cpu-ns/op is the process's CPU time (user + system, the in-process
+// registry included) per decision or request.
 func BenchmarkCacheHit(b *testing.B) {
 	tg := targets(b)[0]
-	e, err := rootEngine(tg.node.Root, nil, verify.WithCache(verify.NewMemoryCache(0)))
-	if err != nil {
-		b.Fatal(err)
+	load := func(opts ...verify.Option) *verify.Engine {
+		e, err := rootEngine(tg.node.Root, nil, opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return e
 	}
+	e := load(verify.WithCache(verify.NewMemoryCache(0)))
 	d := mustAllow(b, e, tg.ref)
 	byDigest := strings.SplitN(tg.ref, ":v", 2)[0] + "@" + d.Digest
 	mustAllow(b, e, byDigest)
-	b.ReportAllocs()
-	for b.Loop() {
-		d := mustAllow(b, e, byDigest)
-		if !d.Cached {
-			b.Fatal("decision not answered by the cache")
-		}
-		for _, r := range d.Requests {
-			if !r.Cached {
-				b.Fatalf("cache hit made a request: %s", r.URL)
+	stale := load(verify.WithCache(verify.NewMemoryCache(0)), verify.WithStaleCache(verify.MaxStaleCache))
+	mustAllow(b, stale, byDigest)
+
+	hit := func(e *verify.Engine, ref string, requests int) func(b *testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				d := mustAllow(b, e, ref)
+				if !d.Cached || len(d.Requests) != requests {
+					b.Fatalf("cached=%v with %d requests, want a cache hit with %d", d.Cached, len(d.Requests), requests)
+				}
 			}
+			reportCPU(b, cpu)
 		}
 	}
+	b.Run("digest", hit(e, byDigest, 1))
+	b.Run("tag", hit(e, tg.ref, 2))
+	b.Run("stale", hit(stale, byDigest, 0))
+
+	host, repo, _ := strings.Cut(d.Attachments.Repository, "/")
+	sigURL := "http://" + host + "/v2/" + repo + "/manifests/" + d.Attachments.Tag
+	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	bare := func(method string) func(b *testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				req, err := http.NewRequestWithContext(b.Context(), method, sigURL, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json")
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("%s %s: %s", method, sigURL, resp.Status)
+				}
+			}
+			reportCPU(b, cpu)
+		}
+	}
+	b.Run("floor/HEAD", bare(http.MethodHead))
+	b.Run("floor/GET", bare(http.MethodGet))
+
+	// The same hit and the same GET with the .sig manifest's answer replayed
+	// from memory: no network, so each costs only its own CPU, and their
+	// difference is what a hit adds to the request it makes.
+	replay := &replaying{inner: http.DefaultTransport.(*http.Transport).Clone()}
+	offline, err := rootEngine(tg.node.Root, []fetch.Option{fetch.WithTransport(replay)}, verify.WithCache(verify.NewMemoryCache(0)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mustAllow(b, offline, byDigest)
+	replay.record(sigURL)
+	mustAllow(b, offline, byDigest)
+	b.Run("no-network/digest", hit(offline, byDigest, 1))
+	client = &http.Client{Transport: replay}
+	b.Run("no-network/GET", bare(http.MethodGet))
+}
+
+// replaying is a RoundTripper that, once record was called with a URL,
+// answers GET and HEAD requests for it with the answer the next real GET
+// of it received.
+type replaying struct {
+	inner http.RoundTripper
+	mu    sync.Mutex
+	url   string
+	resp  *http.Response
+	body  []byte
+}
+
+func (r *replaying) record(url string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.url = url
+}
+
+func (r *replaying) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	url, resp, body := r.url, r.resp, r.body
+	r.mu.Unlock()
+	if url == "" || req.URL.String() != url {
+		return r.inner.RoundTrip(req)
+	}
+	if resp == nil {
+		live, err := r.inner.RoundTrip(req)
+		if err != nil {
+			return nil, err
+		}
+		defer live.Body.Close()
+		if body, err = io.ReadAll(live.Body); err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		r.resp, r.body = live, body
+		r.mu.Unlock()
+		resp = live
+	}
+	out := *resp
+	out.Request = req
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	return &out, nil
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per iteration since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
 
 func mustAllow(b *testing.B, e *verify.Engine, ref string) *verify.Decision {

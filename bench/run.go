@@ -78,6 +78,9 @@ type Options struct {
 	// Progress, when set, is called about once a second while a side runs
 	// and once when its round ends, from one goroutine.
 	Progress func(Progress)
+	// Timeout bounds each decision, on both sides (the library's client has
+	// no deadline of its own); zero means none.
+	Timeout time.Duration
 }
 
 // Progress is a side's advance in one round.
@@ -110,6 +113,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, &OptionError{"Decisions", "0 when Duration is set", o.Decisions}
 	case o.Rounds < 0:
 		return o, &OptionError{"Rounds", "≥ 1", o.Rounds}
+	case o.Timeout < 0:
+		return o, &OptionError{"Timeout", "≥ 0", o.Timeout}
 	}
 	for i, c := range o.Concurrency {
 		if c < 1 || slices.Contains(o.Concurrency[:i], c) {
@@ -192,7 +197,7 @@ func (w *workload) level(ctx context.Context, o Options, concurrency, rounds int
 		for i := range o.Sides {
 			side := o.Sides[(r+i)%len(o.Sides)]
 			n := perSide*int64(r+1)/int64(rounds) - perSide*int64(r)/int64(rounds)
-			run := roundRun{side: side, concurrency: concurrency, round: r + 1, rounds: rounds, first: cursor[side], n: n}
+			run := roundRun{side: side, concurrency: concurrency, round: r + 1, rounds: rounds, first: cursor[side], n: n, timeout: o.Timeout}
 			if o.Duration > 0 {
 				run.duration = o.Duration / time.Duration(rounds)
 			}
@@ -232,6 +237,7 @@ type roundRun struct {
 	concurrency, round, rounds int
 	first, n                   int64 // items first … first+n-1 (cycling); n unused with duration
 	duration                   time.Duration
+	timeout                    time.Duration // each decision's, 0 for none
 }
 
 // run makes one side's decisions of one round on run.concurrency
@@ -254,9 +260,14 @@ func (w *workload) run(ctx context.Context, run roundRun, progress func(Progress
 					break
 				}
 				it := &w.items[(run.first+i)%int64(len(w.items))]
+				dctx, cancel := ctx, context.CancelFunc(func() {})
+				if run.timeout > 0 {
+					dctx, cancel = context.WithTimeout(ctx, run.timeout)
+				}
 				began := time.Now()
-				d := decide(ctx, it)
+				d := decide(dctx, it)
 				t.add(time.Since(began), d)
+				cancel()
 				if d.verdict {
 					check.verdict(run.side, it, d)
 				}

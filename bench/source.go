@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/fixtures/hostile"
@@ -23,6 +24,8 @@ type Selection struct {
 	Count int
 	// Progress, when set, reports the fixtures built (fixtures.Options).
 	Progress func(done, total int)
+	// PushTimeout bounds each push into Registry (fixtures.Options).
+	PushTimeout time.Duration
 }
 
 // Fixtures are the images of a Selection, served or pushed.
@@ -38,7 +41,7 @@ type Fixtures struct {
 // embedded-only scenario wraps fixtures.ErrUnknownScenario or
 // fixtures.ErrEmbeddedOnly; anything else is registry trouble.
 func Prepare(ctx context.Context, s Selection) (*Fixtures, error) {
-	opts := fixtures.Options{Scenarios: s.Scenarios, Count: s.Count, Progress: s.Progress}
+	opts := fixtures.Options{Scenarios: s.Scenarios, Count: s.Count, Progress: s.Progress, PushTimeout: s.PushTimeout}
 	if s.Registry == "" {
 		srv, err := fixtures.Serve(ctx, opts)
 		if err != nil {

@@ -171,7 +171,7 @@ func writeNode(dir string, cat *fixtures.Catalogue, policyFile string) (*libref.
 		return nil, fmt.Errorf("bench: %s: %w", policyFile, err)
 	}
 	root := filepath.Join(dir, strings.TrimSuffix(filepath.Base(policyFile), filepath.Ext(policyFile)))
-	return libref.WriteNode(root, r.PolicyJSON, map[string][]byte{"sigstore-registries.yaml": r.RegistriesD})
+	return libref.WriteNode(root, libref.Inputs{PolicyJSON: r.PolicyJSON, RegistriesD: map[string][]byte{"sigstore-registries.yaml": r.RegistriesD}, RegistriesConf: r.RegistriesConf})
 }
 
 // close drops the registry clients' idle connections and removes the nodes.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/pkg/docker/config"
 	"go.podman.io/image/v5/types"
@@ -42,17 +41,10 @@ func authContext(authFile, registriesConf string) (*types.SystemContext, error) 
 	return auth, nil
 }
 
-// authenticator finds the credentials for repo the way the containers
-// library does for a pull (the most specific of host/ns/repo, host/ns, host
-// wins; credential helpers as registries.conf lists them) and hands them to
-// go-containerregistry's transport.
-func (c *Client) authenticator(repo reference.Named) (authn.Authenticator, error) {
-	creds, err := config.GetCredentialsForRef(c.authSys, repo)
-	if err != nil {
-		return nil, err
-	}
-	if creds == (types.DockerAuthConfig{}) {
-		return authn.Anonymous, nil
-	}
-	return authn.FromConfig(authn.AuthConfig{Username: creds.Username, Password: creds.Password, IdentityToken: creds.IdentityToken}), nil
+// credentials finds the credentials for repo the way the containers
+// library does for a pull: the most specific of host/ns/repo, host/ns, host
+// wins; credential helpers as registries.conf lists them. The zero value
+// means anonymous.
+func (c *Client) credentials(repo reference.Named) (types.DockerAuthConfig, error) {
+	return config.GetCredentialsForRef(c.authSys, repo)
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // basicAuth demands user:pass on every request once on is set.
@@ -124,6 +126,108 @@ func TestAuthFileErrors(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			if _, err := New(WithAuthFile(tc.path)); err == nil || !strings.Contains(err.Error(), "auth file") {
 				t.Fatalf("New = %v, want an auth file error", err)
+			}
+		})
+	}
+}
+
+// tokenServer is a token endpoint on its own loopback port: a realm on a
+// loopback address other than the registry's host:port, which
+// go-containerregistry's transport refuses and the library asks. It counts
+// its requests and records the credentials it was sent.
+type tokenServer struct {
+	host  string
+	calls atomic.Int32
+	user  atomic.Value // string
+}
+
+func newTokenServer(t *testing.T, answer func(w http.ResponseWriter)) *tokenServer {
+	t.Helper()
+	ts := &tokenServer{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts.calls.Add(1)
+		if u, _, ok := r.BasicAuth(); ok {
+			ts.user.Store(u)
+		}
+		answer(w)
+	}))
+	t.Cleanup(srv.Close)
+	ts.host = strings.TrimPrefix(srv.URL, "http://")
+	return ts
+}
+
+// realmAt demands "Bearer t0ken" once on is set, naming realm in its challenge.
+func realmAt(on *atomic.Bool, realm string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if on.Load() && r.Header.Get("Authorization") != "Bearer t0ken" {
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm=%q,service="test"`, realm))
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// TestTokenRealmOnAnotherLoopbackPort: the library fetches the token from
+// any realm the registry names; so does sigpolicy, sending the registry's
+// credentials there as the library does.
+func TestTokenRealmOnAnotherLoopbackPort(t *testing.T) {
+	ts := newTokenServer(t, func(w http.ResponseWriter) { fmt.Fprint(w, `{"token":"t0ken"}`) })
+	var on atomic.Bool
+	reg := newTestRegistry(t, realmAt(&on, "http://"+ts.host+"/token"))
+	d := reg.pushImage(t, "ns/app:v1")
+	reg.pushSignatures(t, "ns/app", d, "signed")
+	on.Store(true)
+	for _, tc := range []struct {
+		desc string
+		opts []Option
+		user string
+	}{
+		{"anonymous", nil, ""},
+		{"with credentials", []Option{WithAuthFile(writeAuthFile(t, reg.host, "alice", "secret"))}, "alice"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			ts.user.Store("")
+			sigs, err := resolveAndRead(testContext(t), newTestClient(t, tc.opts...), reg)
+			if err != nil || len(sigs) != 1 {
+				t.Fatalf("got %d signatures, %v; want the image read with the realm's token", len(sigs), err)
+			}
+			if got := ts.user.Load(); got != tc.user {
+				t.Errorf("token request carried user %q, want %q", got, tc.user)
+			}
+		})
+	}
+}
+
+// TestBearerTokenLifetime: a token is reused until it expires (issued_at +
+// expires_in, at least 60s, as in the library), then fetched again.
+func TestBearerTokenLifetime(t *testing.T) {
+	for _, tc := range []struct {
+		desc       string
+		answer     string
+		wantTokens int32
+	}{
+		{"valid for a minute", `{"token":"t0ken","expires_in":10}`, 1},
+		{"issued two minutes ago", `{"access_token":"t0ken","expires_in":60,"issued_at":"` + time.Now().Add(-2*time.Minute).UTC().Format(time.RFC3339) + `"}`, 3},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			var on atomic.Bool
+			var calls atomic.Int32
+			reg := newTestRegistry(t, ownRealm(&on, &calls, func(w http.ResponseWriter) { fmt.Fprint(w, tc.answer) }))
+			reg.pushImage(t, "ns/app:v1")
+			on.Store(true)
+			c := newTestClient(t)
+			for range 2 {
+				if _, err := c.Resolve(testContext(t), reg.ref(t, "ns/app:v1")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Connecting fetches the first token; each of the two manifest
+			// requests needs one more only when it has expired.
+			if got := calls.Load(); got != tc.wantTokens {
+				t.Errorf("%d token requests, want %d", got, tc.wantTokens)
 			}
 		})
 	}

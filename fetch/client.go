@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"go.podman.io/image/v5/types"
+
+	"github.com/sigpolicy/sigpolicy/internal/bounded"
 )
 
 // Client reads images and their sigstore attachments from registries. It is
@@ -17,9 +19,10 @@ type Client struct {
 	authSys  *types.SystemContext // where credentials are looked up
 	cache    *blobCache           // nil when disabled
 
-	endpoints  group[*endpoint]   // kept: one authenticated client per repository
-	immutable  group[*response]   // digest-addressed GETs, forgotten once answered
-	signatures group[[]Signature] // one .sig read per repository and digest at a time
+	endpoints  *bounded.Map[endpointKey, *endpoint] // one authenticated client per repository, at most maxEndpoints
+	connecting group[*endpoint]                     // connections in progress
+	immutable  group[*response]                     // digest-addressed GETs, forgotten once answered
+	signatures group[*Attachment]                   // one .sig read per repository and digest at a time
 }
 
 // New builds a Client; options are applied in order over the defaults and
@@ -51,7 +54,7 @@ func New(opts ...Option) (*Client, error) {
 		wire:      w,
 		authSys:   authSys,
 		cache:     newBlobCache(o.cacheBytes),
-		endpoints: group[*endpoint]{keep: true},
+		endpoints: bounded.New[endpointKey, *endpoint](maxEndpoints),
 	}, nil
 }
 

@@ -7,6 +7,6 @@ import (
 )
 
 func TestLayering(t *testing.T) {
-	depcheck.AllowOnly(t, "policy/node", "internal/bounded")
+	depcheck.AllowOnly(t, "policy/node", "internal/bounded", "internal/safetext")
 	depcheck.NoFlagNames(t)
 }

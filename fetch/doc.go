@@ -11,17 +11,25 @@
 //   - Sources are tried in the library's order: the mirrors registries.conf
 //     (v2) lists for the reference (sysregistriesv2.FindRegistry and
 //     PullSourcesFromReference, so mirror-by-digest-only and
-//     pull-from-mirror apply), then the origin. The first source that
-//     serves the manifest is used; if all fail, the origin's error is
+//     pull-from-mirror apply), then the origin. As in the library's
+//     newImageSource, the first source that answers the manifest request
+//     with a body at all (HTTP 200, within the size limit) is the one pulled
+//     from; a source that is blocked, unreachable, refuses access or answers
+//     an error status is skipped. Everything checked after that (the digest,
+//     the media type, the syntax, the platform instance) is final: a mirror
+//     serving the wrong manifest for a digest fails the pull, with no
+//     fallback to the origin. If every source fails, the origin's error is
 //     returned with the mirrors' failures listed. Image.Logical keeps the
 //     requested name (for policy scopes and identities); Image.Physical is
-//     what was read. A host blocked in registries.conf is refused.
+//     what was read.
 //   - A tag costs one GET once the repository's endpoint is connected (a
 //     ping, and a token exchange for bearer auth, the first time only).
 //   - Accepted manifest types: OCI image manifest and index, Docker schema 2
 //     manifest and manifest list. Schema 1 is not accepted.
 //   - The manifest's digest is computed from its body; it must equal the
-//     requested digest and the Docker-Content-Digest header when present.
+//     requested digest. The Docker-Content-Digest header is ignored, as the
+//     library ignores it when pulling; one that disagrees with the body is
+//     recorded as a warning in the Trace.
 //   - For a manifest list the instance is chosen by the library's
 //     ChooseInstance for the platform (default linux/amd64) and fetched by
 //     digest; Image.Digest is the instance's digest, Image.ListDigest the
@@ -68,8 +76,13 @@
 //   - Credentials are looked up as the containers library does
 //     (containers-auth.json(5)): an explicit auth file, else
 //     $REGISTRY_AUTH_FILE, else the library's default files; the most
-//     specific of host/namespace/repository keys wins. go-containerregistry's
-//     transport performs the ping and the basic or bearer handshake.
+//     specific of host/namespace/repository keys wins. go-containerregistry
+//     pings the registry; the basic or bearer handshake after it is the
+//     library's: the token is asked from whatever http(s) realm the
+//     challenge names (go-containerregistry would refuse realms on loopback
+//     and private addresses), with the registry's credentials, and fetched
+//     again when it expires. Credentials and tokens are only attached to
+//     requests for the registry's own host (and the token request).
 //   - One shared http.Transport (and one for insecure hosts) keeps
 //     connections alive across calls.
 //   - Optionally (WithRegistryConcurrency, WithRegistryRate) each registry
@@ -77,22 +90,33 @@
 //     callers, and a host that answers 429 (or 503 with Retry-After) gets
 //     no request until the time it asked for (at most 5 minutes).
 //
+// Proving signatures current ([Client.Attachment], [Client.AttachmentDigest],
+// [Client.ImageAt]): Attachment returns the signatures with the digest of
+// the `.sig` manifest they came from; AttachmentDigest reads that manifest
+// again (one request) and returns its digest, so a verdict reached on it can
+// be reused while it is unchanged; ImageAt names the image a digest
+// reference without mirrors resolves to, without a request.
+//
 // Sharing and caching: the same repository and digest requested by
 // concurrent callers (a manifest by digest, a blob, a `.sig` read) is
-// fetched once; failures are never kept. Digest-addressed content is kept in
-// a bounded in-memory cache (default 32 MiB); tags, the `.sig` tag
-// included, are always fetched again.
+// fetched once; failures are never kept. Connected endpoints (one per
+// repository) are remembered up to 4096, then forgotten all at once.
+// Digest-addressed content is kept in a bounded in-memory cache (default
+// 32 MiB); tags, the `.sig` tag included, are always fetched again.
 //
 // Tracing: a context from [WithTrace] records every request (method, URL,
-// status, bytes, duration, attempt; cached and shared answers marked) and
-// the time of each stage ("resolve", "signatures").
+// status, bytes, duration, attempt; cached and shared answers marked), the
+// time of each stage ("resolve", "signatures") and warnings.
 //
 // Errors: every failure wraps one kind usable with errors.Is. [IsUndecided]
 // reports the kinds after which nothing can be decided (the CLI's exit code
-// 3): [ErrUnavailable], [ErrAuth], [ErrNotFound] and context expiry. Every
-// other kind ([ErrMediaType], [ErrDigestMismatch], [ErrTooLarge],
-// [ErrTooManyLayers], [ErrMalformed], [ErrTruncated], [ErrRedirect],
-// [ErrInsecure], [ErrUnexpectedStatus], [ErrNoPlatform], [ErrBlocked]) is an
-// unacceptable answer and must be treated as a denial. [Error] gives the
+// 3): [ErrUnavailable] (network errors, timeouts, 429 and 5xx after
+// retries), [ErrAuth] (401/403), [ErrNotFound] (the image's manifest does
+// not exist) and context expiry. Every other kind ([ErrMediaType],
+// [ErrDigestMismatch], [ErrTooLarge], [ErrTooManyLayers], [ErrMalformed],
+// [ErrTruncated], [ErrRedirect], [ErrInsecure], [ErrUnexpectedStatus],
+// [ErrNoPlatform], [ErrBlocked]) is an unacceptable answer, deterministic
+// and never retried (a redirect to a non-HTTP URL, a token response that
+// does not decode, ...), and must be treated as a denial. [Error] gives the
 // operation, the URL and, where they are values, expected and got.
 package fetch

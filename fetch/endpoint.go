@@ -13,7 +13,7 @@ import (
 // It is built once (ping, token exchange) and reused by every later call.
 type endpoint struct {
 	client *http.Client
-	base   string // "https://host/v2/repo"; go-containerregistry's scheme transport switches to http when the ping did
+	base   string // "https://host/v2/repo", or http:// when the ping fell back to it
 }
 
 // endpointKey names an endpoint: the same repository reached as an insecure
@@ -31,15 +31,35 @@ func (k endpointKey) String() string {
 	return s
 }
 
-// endpoint returns the cached endpoint for key, connecting on first use.
-// A failed connection is not cached.
+// maxEndpoints bounds the connected repositories a Client remembers (about
+// 2 KB each): a long-lived engine auditing a fleet sees repositories
+// without end. When full the memo is emptied, as the other memos are, and
+// the next request of each repository connects again (a ping, and a token
+// exchange for bearer auth).
+const maxEndpoints = 4096
+
+// endpoint returns the remembered endpoint for key, connecting on first use
+// (once for concurrent callers). A failed connection is not remembered.
 func (c *Client) endpoint(ctx context.Context, key endpointKey) (*endpoint, error) {
-	ep, _, err := c.endpoints.do(ctx, key.String(), func() (*endpoint, error) { return c.connect(ctx, key) })
+	if ep, ok := c.endpoints.Get(key); ok {
+		return ep, nil
+	}
+	ep, _, err := c.connecting.do(ctx, key.String(), func() (*endpoint, error) {
+		if ep, ok := c.endpoints.Get(key); ok { // connected while this caller waited
+			return ep, nil
+		}
+		ep, err := c.connect(ctx, key)
+		if err == nil {
+			c.endpoints.Put(key, ep)
+		}
+		return ep, err
+	})
 	return ep, err
 }
 
-// connect pings the registry and exchanges credentials for a pull token,
-// through go-containerregistry's transport package.
+// connect pings the registry (through go-containerregistry's Ping, which
+// falls back to plain HTTP where the host allows it) and sets up the
+// library's authentication for the challenge it answers with.
 func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error) {
 	op := "connecting to " + key.host
 	var nameOpts []name.Option
@@ -50,12 +70,11 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	if err != nil {
 		return nil, &Error{Kind: ErrMalformed, Op: op, Err: err}
 	}
-	repo := reg.Repo(key.repo)
 	named, err := reference.ParseNamed(key.host + "/" + key.repo)
 	if err != nil {
 		return nil, &Error{Kind: ErrMalformed, Op: op, Err: err}
 	}
-	auth, err := c.authenticator(named)
+	creds, err := c.credentials(named)
 	if err != nil {
 		return nil, &Error{Kind: ErrAuth, Op: "reading credentials for " + named.Name(), Err: err}
 	}
@@ -63,10 +82,11 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	if key.insecure {
 		wire.insecureHost = key.host
 	}
-	var rt http.RoundTripper
+	rt := transport.NewUserAgent(wire, "sigpolicy")
+	var challenge *transport.Challenge
 	err = c.withRetries(ctx, func(ctx context.Context) error {
 		var err error
-		rt, err = transport.NewWithContext(ctx, reg, auth, transport.NewUserAgent(wire, "sigpolicy"), []string{repo.Scope(transport.PullScope)})
+		challenge, err = transport.Ping(ctx, reg, rt)
 		if err != nil {
 			return requestError(ctx, op, "", err)
 		}
@@ -75,8 +95,26 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	if err != nil {
 		return nil, err
 	}
+	scope := reg.Repo(key.repo).Scope(transport.PullScope)
+	auth, err := authorizer(rt, reg.RegistryStr(), scope, creds, challenge.Scheme, challenge.Parameters, c.opts.maxRedirects)
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := auth.(*bearerTransport); ok { // the first token now, so that a refusal fails the connection
+		err = c.withRetries(ctx, func(ctx context.Context) error {
+			_, err := b.current(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	scheme := "https"
+	if challenge.Insecure {
+		scheme = "http"
+	}
 	return &endpoint{
-		client: &http.Client{Transport: rt, CheckRedirect: checkRedirect(c.opts.maxRedirects)},
-		base:   "https://" + reg.RegistryStr() + "/v2/" + key.repo,
+		client: &http.Client{Transport: auth, CheckRedirect: checkRedirect(c.opts.maxRedirects)},
+		base:   scheme + "://" + reg.RegistryStr() + "/v2/" + key.repo,
 	}, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 )
 
 // Kinds of failure. Every error returned by this package wraps exactly one of
@@ -29,11 +31,13 @@ var (
 	ErrTooLarge = errors.New("content too large")
 	// ErrTooManyLayers: a signature manifest with more layers than allowed.
 	ErrTooManyLayers = errors.New("too many signature layers")
-	// ErrMalformed: content that does not parse as what it claims to be.
+	// ErrMalformed: content that does not parse as what it claims to be (a
+	// manifest, an attachment, a token response, a bearer challenge).
 	ErrMalformed = errors.New("malformed registry answer")
 	// ErrTruncated: a body shorter than its announced length.
 	ErrTruncated = errors.New("truncated body")
-	// ErrRedirect: a redirect loop or too many redirects.
+	// ErrRedirect: a redirect loop, too many redirects, or a redirect to a
+	// URL that is not http(s).
 	ErrRedirect = errors.New("bad redirect")
 	// ErrInsecure: plain HTTP to a host that is neither loopback nor named as insecure.
 	ErrInsecure = errors.New("plain HTTP refused")
@@ -73,6 +77,9 @@ type Error struct {
 	Err      error  // underlying cause, may be nil
 }
 
+// Error describes the failure in one line: what the registry sent (an
+// error body, a header, a redirect target) is escaped and the whole is
+// capped (package safetext), so no answer can forge output.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
@@ -85,8 +92,12 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	return b.String()
+	return safetext.Capped(b.String(), maxErrorText)
 }
+
+// maxErrorText caps one Error's text: room for the operation, the URL,
+// expected and got, and the start of the registry's own message.
+const maxErrorText = 2 * safetext.MaxLen
 
 // Unwrap exposes both the kind and the cause to errors.Is and errors.As.
 func (e *Error) Unwrap() []error {

@@ -13,7 +13,6 @@ import (
 // context tries again itself.
 type group[V any] struct {
 	calls sync.Map // string → *call[V]
-	keep  bool     // keep successful results (a lazily built value) instead of forgetting them
 }
 
 type call[V any] struct {
@@ -30,9 +29,7 @@ func (g *group[V]) do(ctx context.Context, key string, fn func() (V, error)) (v 
 		actual, loaded := g.calls.LoadOrStore(key, c)
 		if !loaded {
 			c.val, c.err = fn()
-			if c.err != nil || !g.keep {
-				g.calls.CompareAndDelete(key, c)
-			}
+			g.calls.CompareAndDelete(key, c)
 			close(c.done)
 			return c.val, false, c.err
 		}

@@ -114,16 +114,3 @@ func TestGroupWaiterRetriesAfterLeaderDeadline(t *testing.T) {
 		t.Fatalf("waiter got %d, want its own call's 42 after the leader's cancellation", v)
 	}
 }
-
-func TestGroupKeepsSuccessWhenAsked(t *testing.T) {
-	g := group[int]{keep: true}
-	calls := 0
-	for range 3 {
-		if v, _, err := g.do(context.Background(), "k", func() (int, error) { calls++; return 1, nil }); v != 1 || err != nil {
-			t.Fatal(v, err)
-		}
-	}
-	if calls != 1 {
-		t.Errorf("%d calls, want 1", calls)
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -52,7 +53,7 @@ func (c *Client) getOnce(ctx context.Context, ep *endpoint, op, url, accept stri
 		return nil, &Error{Kind: ErrTooLarge, Op: op, URL: url,
 			Expected: fmt.Sprintf("at most %d bytes", limit), Got: fmt.Sprintf("Content-Length %d", resp.ContentLength)}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := readBody(resp, limit)
 	if err != nil {
 		return nil, bodyError(ctx, op, url, err)
 	}
@@ -67,9 +68,34 @@ func (c *Client) getOnce(ctx context.Context, ep *endpoint, op, url, accept stri
 	}, nil
 }
 
+// readBody reads at most limit+1 bytes of resp's body, into a buffer of
+// the announced length when there is one (no regrowing on the common path).
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > limit {
+		return io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	}
+	// One byte more than announced shows a body that is longer.
+	buf := make([]byte, n+1)
+	got, err := io.ReadFull(resp.Body, buf)
+	switch {
+	case int64(got) == n && (err == io.ErrUnexpectedEOF || err == io.EOF):
+		return buf[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	rest, err := io.ReadAll(io.LimitReader(resp.Body, limit-n))
+	return append(buf, rest...), err
+}
+
 // requestError classifies a failure to get any response.
 func requestError(ctx context.Context, op, url string, err error) error {
-	if e, ok := errors.AsType[*Error](err); ok { // refused by our own rules (plain HTTP, redirects)
+	if r, ok := errors.AsType[*retryable](err); ok { // a token request that may succeed later
+		own := *r.err
+		own.Op = op + ": " + own.Op
+		return &retryable{err: &own, after: r.after}
+	}
+	if e, ok := errors.AsType[*Error](err); ok { // refused by our own rules (plain HTTP, redirects, token answers)
 		own := *e
 		own.Op = op + ": " + e.Op
 		return &own
@@ -79,6 +105,11 @@ func requestError(ctx context.Context, op, url string, err error) error {
 	}
 	if te, ok := errors.AsType[*transport.Error](err); ok { // from a token exchange
 		return classifyStatus(op, url, te.StatusCode, te, 0)
+	}
+	if _, ok := errors.AsType[textproto.ProtocolError](err); ok {
+		// A response that is not HTTP (a malformed header line): the same
+		// bytes will come again.
+		return &Error{Kind: ErrMalformed, Op: op, URL: url, Err: err}
 	}
 	return &retryable{err: &Error{Kind: ErrUnavailable, Op: op, URL: url, Err: err}}
 }
@@ -139,6 +170,9 @@ func simplifyContentType(contentType string) string {
 	if contentType == "" {
 		return ""
 	}
+	if plainMediaType(contentType) { // what mime.ParseMediaType would return, without its allocations
+		return contentType
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return ""
@@ -162,4 +196,20 @@ func checkRedirect(max int) func(*http.Request, []*http.Request) error {
 		}
 		return nil
 	}
+}
+
+// plainMediaType reports whether s is a lower-case type/subtype without
+// parameters: its own simplified form.
+func plainMediaType(s string) bool {
+	slash := strings.IndexByte(s, '/')
+	if slash <= 0 || slash == len(s)-1 || strings.IndexByte(s[slash+1:], '/') >= 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '/' || c == '.' || c == '+' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -27,31 +28,37 @@ type fetchedManifest struct {
 	digest    digest.Digest
 }
 
-// getManifest fetches the manifest tagOrDigest from ep. want, when not
-// empty, is the digest the body must have; the Docker-Content-Digest header,
-// when present, must match the body too. Manifests fetched by digest are
-// cached and fetched once by concurrent callers.
-func (c *Client) getManifest(ctx context.Context, ep *endpoint, key endpointKey, tagOrDigest string, want digest.Digest) (*fetchedManifest, error) {
-	op := "reading manifest " + tagOrDigest + " in " + key.host + "/" + key.repo
-	var res *response
-	if want == "" {
-		r, err := c.get(ctx, ep, op, "/manifests/"+tagOrDigest, acceptManifests, maxManifestSize)
-		if err != nil {
-			return nil, err
-		}
-		res = r
-	} else {
-		r, err := c.getImmutable(ctx, ep, key, op, "/manifests/"+tagOrDigest, want, acceptManifests, maxManifestSize)
-		if err != nil {
-			return nil, err
-		}
-		res = r
-	}
-	return checkManifest(op, ep.base+"/manifests/"+tagOrDigest, res, want)
+// manifestOp names the reading of manifest tagOrDigest in errors and warnings.
+func manifestOp(key endpointKey, tagOrDigest string) string {
+	return "reading manifest " + tagOrDigest + " in " + key.host + "/" + key.repo
 }
 
-// checkManifest verifies media type, digest and syntax of a fetched manifest.
-func checkManifest(op, url string, res *response, want digest.Digest) (*fetchedManifest, error) {
+// fetchManifest reads the manifest tagOrDigest from ep without judging it:
+// want, when not empty, only makes the read digest-addressed (cached, and
+// shared by concurrent callers).
+func (c *Client) fetchManifest(ctx context.Context, ep *endpoint, key endpointKey, tagOrDigest string, want digest.Digest) (*response, error) {
+	op := manifestOp(key, tagOrDigest)
+	if want == "" {
+		return c.get(ctx, ep, op, "/manifests/"+tagOrDigest, acceptManifests, maxManifestSize)
+	}
+	return c.getImmutable(ctx, ep, key, op, "/manifests/"+tagOrDigest, want, acceptManifests, maxManifestSize)
+}
+
+// getManifest reads the manifest tagOrDigest from ep and checks it.
+func (c *Client) getManifest(ctx context.Context, ep *endpoint, key endpointKey, tagOrDigest string, want digest.Digest) (*fetchedManifest, error) {
+	res, err := c.fetchManifest(ctx, ep, key, tagOrDigest, want)
+	if err != nil {
+		return nil, err
+	}
+	return checkManifest(ctx, manifestOp(key, tagOrDigest), ep.base+"/manifests/"+tagOrDigest, res, want)
+}
+
+// checkManifest verifies media type, digest and syntax of a fetched
+// manifest. want, when not empty, is the digest the body must have. The
+// Docker-Content-Digest header is not part of the verdict, as in the
+// library, which never reads it when pulling; one that disagrees with the
+// body is recorded as a warning in the context's Trace.
+func checkManifest(ctx context.Context, op, url string, res *response, want digest.Digest) (*fetchedManifest, error) {
 	mt := manifest.NormalizedMIMEType(res.mediaType)
 	if !accepted(mt) {
 		return nil, &Error{Kind: ErrMediaType, Op: op, URL: url,
@@ -66,12 +73,8 @@ func checkManifest(op, url string, res *response, want digest.Digest) (*fetchedM
 		return nil, &Error{Kind: ErrDigestMismatch, Op: op, URL: url, Expected: string(want), Got: string(got)}
 	}
 	if res.digestHeader != "" {
-		announced, err := digest.Parse(res.digestHeader)
-		if err != nil || !announced.Algorithm().Available() {
-			return nil, &Error{Kind: ErrMalformed, Op: op, URL: url, Expected: "a valid Docker-Content-Digest", Got: quoteOrEmpty(res.digestHeader)}
-		}
-		if actual := announced.Algorithm().FromBytes(res.body); actual != announced {
-			return nil, &Error{Kind: ErrDigestMismatch, Op: op, URL: url, Expected: string(announced) + " (Docker-Content-Digest)", Got: string(actual)}
+		if warning := checkDigestHeader(res.digestHeader, res.body); warning != "" {
+			recordWarning(ctx, op+": "+warning+" (ignored, as the library ignores it)")
 		}
 	}
 	// Whether a body parses is a function of its bytes, which their digest
@@ -84,6 +87,19 @@ func checkManifest(op, url string, res *response, want digest.Digest) (*fetchedM
 		validManifests.Put(memo, struct{}{})
 	}
 	return &fetchedManifest{mediaType: mt, body: res.body, digest: got}, nil
+}
+
+// checkDigestHeader describes how a Docker-Content-Digest header disagrees
+// with body, or returns "" when it agrees.
+func checkDigestHeader(header string, body []byte) string {
+	announced, err := digest.Parse(header)
+	if err != nil || !announced.Algorithm().Available() {
+		return fmt.Sprintf("invalid Docker-Content-Digest %q", header)
+	}
+	if actual := announced.Algorithm().FromBytes(body); actual != announced {
+		return fmt.Sprintf("Docker-Content-Digest %s disagrees with the body's digest %s", announced, actual)
+	}
+	return ""
 }
 
 func accepted(mediaType string) bool {

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -167,5 +168,27 @@ func TestResolveNestedListInstanceIsRefused(t *testing.T) {
 	_, err = newTestClient(t).Resolve(testContext(t), reg.ref(t, "ns/nested:v1"))
 	if !errors.Is(err, ErrMediaType) || IsUndecided(err) {
 		t.Fatalf("err = %v, want ErrMediaType for a list inside a list", err)
+	}
+}
+
+// TestEndpointsAreBounded: a long-lived Client reading ever new
+// repositories remembers at most maxEndpoints of them, and still works
+// after forgetting.
+func TestEndpointsAreBounded(t *testing.T) {
+	reg := newTestRegistry(t, nil)
+	reg.pushImage(t, "ns/app:v1")
+	c := newTestClient(t)
+	ctx := testContext(t)
+	for i := range maxEndpoints + 10 {
+		ref := reg.ref(t, fmt.Sprintf("ns/missing%d:v1", i))
+		if _, err := c.Resolve(ctx, ref); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("resolve %s: %v, want not found", ref, err)
+		}
+	}
+	if n := c.endpoints.Len(); n > maxEndpoints {
+		t.Errorf("%d endpoints remembered, want at most %d", n, maxEndpoints)
+	}
+	if _, err := c.Resolve(ctx, reg.ref(t, "ns/app:v1")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,6 +2,8 @@ package fetch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -26,22 +28,36 @@ type Signature struct {
 	LayerDigest string            `json:"layerDigest"`
 }
 
+// Attachment is an image's cosign attachment as read: the digest of the
+// `.sig` manifest (computed from its body; "" when the tag does not exist)
+// and its layers.
+type Attachment struct {
+	Digest     digest.Digest
+	Signatures []Signature
+}
+
 // Signatures reads the sigstore attachments of img: the OCI manifest tagged
 // sha256-<hex>.sig in the repository img was read from, then each of its
 // layers. A missing tag means no signatures and no error. Concurrent calls
 // for the same repository and digest share one read.
 func (c *Client) Signatures(ctx context.Context, img *Image) ([]Signature, error) {
+	att, err := c.Attachment(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	return att.Signatures, nil
+}
+
+// Attachment is Signatures with the digest of the `.sig` manifest the
+// signatures came from, so that a verdict on them can later be proven
+// current with AttachmentDigest.
+func (c *Client) Attachment(ctx context.Context, img *Image) (*Attachment, error) {
 	defer recordStage(ctx, "signatures", time.Now())
-	if img == nil || img.Physical == nil {
-		return nil, &Error{Kind: ErrMalformed, Op: "reading signatures", Expected: "an Image from Resolve", Got: "no physical reference"}
+	key, d, err := attachmentOf(img)
+	if err != nil {
+		return nil, err
 	}
-	if err := img.Digest.Validate(); err != nil {
-		return nil, &Error{Kind: ErrMalformed, Op: "reading signatures", Expected: "a valid digest", Got: fmt.Sprintf("%q", img.Digest), Err: err}
-	}
-	host := reference.Domain(img.Physical)
-	key := endpointKey{host: host, repo: reference.Path(img.Physical), insecure: img.source.insecure}
-	d := img.attachmentDigest()
-	sigs, shared, err := c.signatures.do(ctx, key.String()+"@"+d.String(), func() ([]Signature, error) {
+	att, shared, err := c.signatures.do(ctx, key.String()+"@"+d.String(), func() (*Attachment, error) {
 		return c.readSignatures(ctx, key, d)
 	})
 	if shared {
@@ -50,13 +66,91 @@ func (c *Client) Signatures(ctx context.Context, img *Image) ([]Signature, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Signature, len(sigs))
-	for i, s := range sigs {
-		out[i] = s
-		out[i].Payload = clone(s.Payload)
-		out[i].Annotations = maps.Clone(s.Annotations)
+	out := &Attachment{Digest: att.Digest, Signatures: make([]Signature, len(att.Signatures))}
+	for i, s := range att.Signatures {
+		out.Signatures[i] = s
+		out.Signatures[i].Payload = clone(s.Payload)
+		out.Signatures[i].Annotations = maps.Clone(s.Annotations)
 	}
 	return out, nil
+}
+
+// AttachmentDigest reads img's `.sig` manifest as it is served now and
+// returns its digest, computed from the body ("" when the tag does not
+// exist): one request once the repository is connected, to prove that
+// signatures read earlier (Attachment) are still the image's. Its layers
+// are digest-addressed, so the manifest's digest covers them.
+func (c *Client) AttachmentDigest(ctx context.Context, img *Image) (digest.Digest, error) {
+	key, d, err := attachmentOf(img)
+	if err != nil {
+		return "", err
+	}
+	if err := c.checkBlocked(key.host + "/" + key.repo); err != nil {
+		return "", err
+	}
+	ep, err := c.endpoint(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	tag := sigstoreAttachmentTag(d)
+	res, err := c.get(ctx, ep, "reading sigstore attachment manifest "+key.host+"/"+key.repo+":"+tag, "/manifests/"+tag, acceptManifests, maxManifestSize)
+	if err != nil {
+		if isNotFound(err) {
+			return "", nil
+		}
+		return "", err
+	}
+	return sha256Digest(res.body), nil
+}
+
+// sha256Digest is digest.Canonical.FromBytes with one allocation.
+func sha256Digest(b []byte) digest.Digest {
+	sum := sha256.Sum256(b)
+	var buf [7 + 2*sha256.Size]byte
+	copy(buf[:], "sha256:")
+	hex.Encode(buf[7:], sum[:])
+	return digest.Digest(buf[:])
+}
+
+// ImageAt is the image with digest d (sha256) as a pull of ref would read
+// it, when that is known without a request: ref is read from its own
+// repository (OriginOnly). The Image has no manifest; it serves
+// AttachmentDigest.
+func (c *Client) ImageAt(ref reference.Named, d digest.Digest) (*Image, bool) {
+	if !isSHA256(d) || !c.OriginOnly(ref) {
+		return nil, false
+	}
+	// Physical names the repository; its tag or digest is not read.
+	return &Image{Logical: ref, Physical: ref, Digest: d, source: source{ref: ref}}, true
+}
+
+// isSHA256 is digest.Validate for sha256 digests, without its regular
+// expression: this is on the path of every cache hit.
+func isSHA256(d digest.Digest) bool {
+	hex, ok := strings.CutPrefix(string(d), "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for i := 0; i < len(hex); i++ {
+		if c := hex[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// attachmentOf names the endpoint and the image digest of img's attachment.
+func attachmentOf(img *Image) (endpointKey, digest.Digest, error) {
+	if img == nil || img.Physical == nil {
+		return endpointKey{}, "", &Error{Kind: ErrMalformed, Op: "reading signatures", Expected: "an Image from Resolve", Got: "no physical reference"}
+	}
+	if !isSHA256(img.Digest) {
+		if err := img.Digest.Validate(); err != nil {
+			return endpointKey{}, "", &Error{Kind: ErrMalformed, Op: "reading signatures", Expected: "a valid digest", Got: fmt.Sprintf("%q", img.Digest), Err: err}
+		}
+	}
+	key := endpointKey{host: reference.Domain(img.Physical), repo: reference.Path(img.Physical), insecure: img.source.insecure}
+	return key, img.attachmentDigest(), nil
 }
 
 // attachmentDigest names img's cosign attachments: the sha256 digest of the
@@ -75,10 +169,10 @@ func (img *Image) AttachmentTag() string { return sigstoreAttachmentTag(img.atta
 
 // sigstoreAttachmentTag is the library's tag for d's attachments.
 func sigstoreAttachmentTag(d digest.Digest) string {
-	return strings.Replace(d.String(), ":", "-", 1) + ".sig"
+	return string(d.Algorithm()) + "-" + d.Encoded() + ".sig"
 }
 
-func (c *Client) readSignatures(ctx context.Context, key endpointKey, d digest.Digest) ([]Signature, error) {
+func (c *Client) readSignatures(ctx context.Context, key endpointKey, d digest.Digest) (*Attachment, error) {
 	if err := c.checkBlocked(key.host + "/" + key.repo); err != nil {
 		return nil, err
 	}
@@ -92,7 +186,7 @@ func (c *Client) readSignatures(ctx context.Context, key endpointKey, d digest.D
 	res, err := c.get(ctx, ep, op, "/manifests/"+tag, acceptManifests, maxManifestSize)
 	if err != nil {
 		if isNotFound(err) {
-			return nil, nil
+			return &Attachment{}, nil
 		}
 		return nil, err
 	}
@@ -110,7 +204,11 @@ func (c *Client) readSignatures(ctx context.Context, key endpointKey, d digest.D
 		return nil, &Error{Kind: ErrTooManyLayers, Op: op, URL: url,
 			Expected: fmt.Sprintf("at most %d layers", c.opts.maxLayers), Got: fmt.Sprintf("%d", len(m.Layers))}
 	}
-	return c.readLayers(ctx, ep, key, m.Layers)
+	sigs, err := c.readLayers(ctx, ep, key, m.Layers)
+	if err != nil {
+		return nil, err
+	}
+	return &Attachment{Digest: sha256Digest(res.body), Signatures: sigs}, nil
 }
 
 // isNotFound: the library takes any "manifest unknown" answer for the

@@ -4,10 +4,14 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 )
 
 // Request is one HTTP exchange as seen on the wire, or a request that was
-// answered without one (Cached, Shared).
+// answered without one (Cached, Shared). URL and Err are escaped and capped
+// (package safetext): a redirect target or a transport error may carry what
+// a registry sent.
 type Request struct {
 	Method   string        `json:"method"`
 	URL      string        `json:"url"`
@@ -32,6 +36,7 @@ type Trace struct {
 	mu       sync.Mutex
 	requests []Request
 	stages   []Stage
+	warnings []string
 }
 
 // Requests returns a copy of the requests recorded so far, in start order.
@@ -46,6 +51,15 @@ func (t *Trace) Stages() []Stage {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]Stage(nil), t.stages...)
+}
+
+// Warnings returns the warnings recorded so far: registry answers that did
+// not change the outcome but deserve attention (a Docker-Content-Digest
+// header disagreeing with the body, say).
+func (t *Trace) Warnings() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.warnings...)
 }
 
 // start records a request and returns its index for finish.
@@ -106,5 +120,14 @@ func recordStage(ctx context.Context, name string, since time.Time) {
 func recordLocal(ctx context.Context, r Request) {
 	if t := traceFrom(ctx); t != nil {
 		t.start(r)
+	}
+}
+
+// recordWarning records a warning, if ctx carries a Trace.
+func recordWarning(ctx context.Context, w string) {
+	if t := traceFrom(ctx); t != nil {
+		t.mu.Lock()
+		t.warnings = append(t.warnings, safetext.String(w))
+		t.mu.Unlock()
 	}
 }

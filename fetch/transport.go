@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 )
 
 // wire is the innermost RoundTripper: it refuses plain HTTP to hosts that
@@ -45,7 +47,19 @@ func (w *wire) roundTrip(req *http.Request, insecure bool) (*http.Response, erro
 	t := traceFrom(req.Context())
 	var i int
 	if t != nil {
-		i = t.start(Request{Method: req.Method, URL: req.URL.Redacted(), Attempt: attemptFrom(req.Context())})
+		i = t.start(Request{Method: req.Method, URL: safetext.String(req.URL.Redacted()), Attempt: attemptFrom(req.Context())})
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		// A redirect (or a token realm) to file:, ftp: and the like: a
+		// deterministic refusal, never retried.
+		err := &Error{Kind: ErrMalformed, Op: "refusing " + req.Method, URL: req.URL.Redacted(), Expected: "an http or https URL", Got: req.URL.Scheme + ":"}
+		if req.Response != nil {
+			err.Kind, err.Op = ErrRedirect, "following redirect"
+		}
+		if t != nil {
+			t.finish(i, func(r *Request) { r.Err = err.Error() })
+		}
+		return nil, err
 	}
 	if req.URL.Scheme == "http" && !insecure && !isLoopback(req.URL.Host) {
 		err := &Error{Kind: ErrInsecure, Op: "refusing " + req.Method, URL: req.URL.Redacted(),
@@ -65,7 +79,7 @@ func (w *wire) roundTrip(req *http.Request, insecure bool) (*http.Response, erro
 	start := time.Now()
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
-		t.finish(i, func(r *Request) { r.Err = err.Error(); r.Duration = time.Since(start) })
+		t.finish(i, func(r *Request) { r.Err = safetext.String(err.Error()); r.Duration = time.Since(start) })
 		return nil, err
 	}
 	t.finish(i, func(r *Request) { r.Status = resp.StatusCode; r.Duration = time.Since(start) })

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"errors"
+	"mime"
 	"net/http"
 	"net/url"
 	"testing"
@@ -116,5 +117,20 @@ func TestOptionsValidation(t *testing.T) {
 				t.Fatal("New accepted an invalid option")
 			}
 		})
+	}
+}
+
+// TestSimplifyContentType: the fast path for plain media types gives what
+// mime.ParseMediaType gives, as the library uses it.
+func TestSimplifyContentType(t *testing.T) {
+	for _, in := range []string{"", "application/vnd.oci.image.manifest.v1+json", "application/json; charset=utf-8",
+		"Application/JSON", "text/plain;", "no-slash", "a/b/c", "/x", "x/", "a/b c", "a/é"} {
+		want := ""
+		if mt, _, err := mime.ParseMediaType(in); err == nil {
+			want = mt
+		}
+		if got := simplifyContentType(in); got != want {
+			t.Errorf("simplifyContentType(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -40,6 +40,10 @@ func LoadWithOptions(opts LoadOptions, paths ...string) (*Set, error) {
 			errs = append(errs, err)
 			continue
 		}
+		if f.Skipped != "" {
+			d.note(Source{File: f.Name, Item: -1}, "skipped: "+f.Skipped)
+			continue
+		}
 		errs = append(errs, d.decodeFile(f.Name, f.Data)...)
 	}
 	return d.finish(errs)

@@ -3,8 +3,8 @@ package policy
 import "fmt"
 
 // Source says where an object came from: a file (or "-" for standard
-// input), the 1-based document number inside it and, for members of a List,
-// the 0-based item index (-1 otherwise).
+// input), the 1-based document number inside it (0 for the file as a
+// whole) and, for members of a List, the 0-based item index (-1 otherwise).
 type Source struct {
 	File string
 	Doc  int
@@ -12,6 +12,9 @@ type Source struct {
 }
 
 func (s Source) String() string {
+	if s.Doc == 0 { // the file itself, not one of its documents
+		return s.File
+	}
 	if s.Item >= 0 {
 		return fmt.Sprintf("%s, document %d, items[%d]", s.File, s.Doc, s.Item)
 	}

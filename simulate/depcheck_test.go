@@ -7,6 +7,6 @@ import (
 )
 
 func TestLayering(t *testing.T) {
-	depcheck.AllowOnly(t, "cluster", "verify", "trust", "fetch", "policy", "policy/node", "internal/manifest", "internal/bounded", "internal/strictjson")
+	depcheck.AllowOnly(t, "cluster", "verify", "trust", "fetch", "policy", "policy/node", "internal/manifest", "internal/bounded", "internal/strictjson", "internal/safetext")
 	depcheck.NoFlagNames(t)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
 
@@ -55,20 +56,22 @@ type junitProblem struct {
 // file and findings as properties), one testcase per container image named
 // "<container> <image>" in class "<namespace>.<Kind>/<name>" with the
 // manifest's file, a failure for a denial and an error for every other
-// outcome but allowed.
+// outcome but allowed. Every text goes through safetext: XML would carry
+// control characters and newlines escaped, and a reader would print them.
 func WriteJUnit(w io.Writer, r *Report) error {
 	doc := junitSuites{Name: "sigpolicy simulate"}
+	text := safetext.String
 	for _, ns := range r.Namespaces {
-		s := junitSuite{Name: ns.Namespace, Properties: []junitProperty{{Name: "policyFile", Value: ns.PolicyFile}}}
+		s := junitSuite{Name: text(ns.Namespace), Properties: []junitProperty{{Name: "policyFile", Value: text(ns.PolicyFile)}}}
 		for _, f := range ns.Findings {
-			s.Properties = append(s.Properties, junitProperty{Name: "finding." + f.Type, Value: f.Message})
+			s.Properties = append(s.Properties, junitProperty{Name: "finding." + text(f.Type), Value: reasonText(f.Message)})
 		}
 		var total time.Duration
 		for _, p := range ns.Pulls {
 			c := junitCase{
-				Name:      containerLabel(p.Container) + " " + p.Image,
-				Classname: ns.Namespace + "." + p.Workload.Ref(),
-				File:      p.Workload.Source.File,
+				Name:      text(containerLabel(p.Container) + " " + p.Image),
+				Classname: text(ns.Namespace + "." + p.Workload.Ref()),
+				File:      text(p.Workload.Source.File),
 			}
 			if p.Decision != nil {
 				c.Time = seconds(p.Decision.Timings.Total)
@@ -79,10 +82,10 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			switch p.Outcome {
 			case verify.OutcomeAllowed:
 			case verify.OutcomeDenied:
-				c.Failure = &junitProblem{Message: p.Reason, Type: string(p.Outcome), Text: problemText(p)}
+				c.Failure = &junitProblem{Message: reasonText(p.Reason), Type: text(string(p.Outcome)), Text: problemText(p)}
 				s.Failures++
 			default:
-				c.Error = &junitProblem{Message: p.Reason, Type: string(p.Outcome), Text: problemText(p)}
+				c.Error = &junitProblem{Message: reasonText(p.Reason), Type: text(string(p.Outcome)), Text: problemText(p)}
 				s.Errors++
 			}
 			s.Cases = append(s.Cases, c)
@@ -106,19 +109,20 @@ func WriteJUnit(w io.Writer, r *Report) error {
 }
 
 // problemText is the body of a failure or error: the reason and where the
-// decision came from.
+// decision came from, one escaped value per line.
 func problemText(p Pull) string {
+	text := safetext.String
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: %s\n", p.Workload.Ref(), containerLabel(p.Container), p.Outcome)
+	fmt.Fprintf(&b, "%s %s: %s\n", text(p.Workload.Ref()), text(containerLabel(p.Container)), text(string(p.Outcome)))
 	if p.Reason != "" {
-		fmt.Fprintf(&b, "reason: %s\n", p.Reason)
+		fmt.Fprintf(&b, "reason: %s\n", reasonText(p.Reason))
 	}
 	if d := p.Decision; d != nil {
-		fmt.Fprintf(&b, "reference: %s\n", d.Reference)
+		fmt.Fprintf(&b, "reference: %s\n", text(d.Reference))
 		if d.Digest != "" {
-			fmt.Fprintf(&b, "digest: %s\n", d.Digest)
+			fmt.Fprintf(&b, "digest: %s\n", text(d.Digest))
 		}
-		fmt.Fprintf(&b, "policy: %s, scope %q (%s)\n", d.PolicyFile, d.Scope, d.ScopeKind)
+		fmt.Fprintf(&b, "policy: %s, scope %q (%s)\n", text(d.PolicyFile), d.Scope, text(d.ScopeKind))
 	}
 	return b.String()
 }

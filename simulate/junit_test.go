@@ -90,7 +90,7 @@ func TestWriteJUnitRoundTrip(t *testing.T) {
 	}{
 		{"allowed init container", "init (init) quay.io/x/init:1", "team.Deployment/web", "", "", ""},
 		{"denied, reason with markup and control characters", "app quay.io/x/app:1", "team.Deployment/web", "denied", "",
-			`A signature was required, but no signature exists <&"'>` + "\uFFFD\uFFFD"},
+			`A signature was required, but no signature exists <&"'>\x00\x1b`}, // control characters escaped, visibly
 		{"undecided is an error", "dbg (ephemeral) quay.io/x/dbg:1", "team.Deployment/web", "", "undecided", "registry unreachable"},
 		{"unevaluated image is an error", "bad UPPER/case", "team.Deployment/web", "", "error", "invalid reference format"},
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/sigpolicy/sigpolicy/internal/manifest"
+	"github.com/sigpolicy/sigpolicy/policy"
 )
 
 // LoadOptions tune workload decoding; the zero value is the default.
@@ -34,6 +35,10 @@ func LoadWorkloads(opts LoadOptions, paths ...string) (*Inventory, error) {
 	for f, err := range manifest.Files(o.Stdin, paths...) {
 		if err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if f.Skipped != "" {
+			inv.Notes = append(inv.Notes, policy.Note{Source: policy.Source{File: f.Name, Item: -1}, Message: "skipped: " + f.Skipped})
 			continue
 		}
 		errs = append(errs, decodeFile(o, inv, f.Name, f.Data)...)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 )
 
 // WriteJSON writes r as one indented JSON document.
@@ -18,14 +20,16 @@ func WriteJSON(w io.Writer, r *Report) error {
 
 // WriteTable writes one row per pull (namespace, workload, container,
 // image, verdict, reason), then the findings of each namespace, the
-// warnings and a summary line.
+// warnings and a summary line. Every text goes through safetext: reasons
+// quote what registries send, names come from input files.
 func WriteTable(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAMESPACE\tWORKLOAD\tCONTAINER\tIMAGE\tVERDICT\tREASON")
+	text := safetext.String
 	for _, ns := range r.Namespaces {
 		for _, p := range ns.Pulls {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ns.Namespace, p.Workload.Ref(), containerLabel(p.Container),
-				p.Image, p.Outcome, oneLine(p.Reason))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", text(ns.Namespace), text(p.Workload.Ref()), text(containerLabel(p.Container)),
+				text(p.Image), text(string(p.Outcome)), reasonText(oneLine(p.Reason)))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -33,11 +37,11 @@ func WriteTable(w io.Writer, r *Report) error {
 	}
 	for _, ns := range r.Namespaces {
 		for _, f := range ns.Findings {
-			fmt.Fprintf(w, "finding: namespace %s: %s: %s\n", ns.Namespace, f.Type, f.Message)
+			fmt.Fprintf(w, "finding: namespace %s: %s: %s\n", text(ns.Namespace), text(f.Type), reasonText(f.Message))
 		}
 	}
 	for _, warning := range r.Warnings {
-		fmt.Fprintln(w, "warning:", warning)
+		fmt.Fprintln(w, "warning:", reasonText(warning))
 	}
 	s := r.Summary
 	_, err := fmt.Fprintf(w, "%d pull(s) in %d namespace(s), %d decision(s): %d allowed, %d denied, %d undecided, %d invalid\n",
@@ -56,6 +60,10 @@ func containerLabel(c Container) string {
 	}
 	return c.Name
 }
+
+// reasonText escapes a reason or message, which may list many signatures'
+// reasons.
+func reasonText(r string) string { return safetext.Capped(r, 8*safetext.MaxLen) }
 
 // oneLine keeps a table row on one line.
 func oneLine(s string) string {

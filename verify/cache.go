@@ -6,12 +6,18 @@ import (
 	"encoding/hex"
 	"sync"
 	"time"
+
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/image/v5/docker/reference"
+
+	"github.com/sigpolicy/sigpolicy/fetch"
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
-// CacheKey identifies one evaluation of a requirement list: the manifest
-// that was verified, the compiled requirements, and every input of the
-// identity check. Tags never appear in a key on their own: a tag is always
-// re-resolved to a digest before the cache is consulted.
+// CacheKey identifies one evaluation of a requirement list: the reference
+// as requested (a tag or a digest), the platform picked from manifest lists
+// and the compiled requirements (their types, trust material and identity
+// rules). Where the image was served from is checked against the entry.
 type CacheKey [sha256.Size]byte
 
 func (k CacheKey) String() string { return hex.EncodeToString(k[:]) }
@@ -29,14 +35,20 @@ func newCacheKey(fields ...string) CacheKey {
 }
 
 // CacheEntry is a stored verdict: the requirement results of an allowed
-// evaluation and the moment after which it must be recomputed (zero: never).
+// evaluation, what it was about, and when it stops being reusable.
 type CacheEntry struct {
 	Requirements []RequirementResult
-	Expires      time.Time
-	// Digest, ListDigest and Attachments describe the verified manifest and
-	// where its signatures were read, for decisions answered from the cache.
+	// Expires is when the verdict must be recomputed whatever the registry
+	// says (the end of an accepted PKI chain); zero: never.
+	Expires time.Time
+	// Digest and ListDigest are the verified manifest; Attachments where its
+	// signatures were read; AttachmentDigest the digest of the `.sig`
+	// manifest they came from. A hit needs the registry to serve the same.
 	Digest, ListDigest string
 	Attachments        *Attachments
+	AttachmentDigest   string
+	// Proven is when the registry last served this image and attachment.
+	Proven time.Time
 }
 
 // cloneResults deep-copies results, so that a caller editing its Decision
@@ -56,7 +68,8 @@ func cloneResults(rs []RequirementResult) []RequirementResult {
 
 // Cache stores allowed verdicts. Only allowed verdicts are stored: a denial
 // may be cured by a signature pushed later, and transient failures must be
-// retried. Implementations must be safe for concurrent use.
+// retried. A hit Puts the entry again with a new Proven time.
+// Implementations must be safe for concurrent use.
 type Cache interface {
 	Get(key CacheKey, now time.Time) (CacheEntry, bool)
 	Put(key CacheKey, entry CacheEntry)
@@ -119,4 +132,158 @@ func (c *MemoryCache) evictLocked(now time.Time) {
 		}
 		delete(c.entries, k)
 	}
+}
+
+// key identifies this evaluation's verdict; ok is false when the
+// requirements cannot be fingerprinted: nothing is cached then.
+func (ev *evaluation) key(all node.Requirements) (CacheKey, bool) {
+	if len(all) == 0 {
+		return CacheKey{}, false
+	}
+	fp, ok := ev.engine.fingerprints[&all[0]]
+	if !ok {
+		return CacheKey{}, false
+	}
+	return newCacheKey("verdict/v2", ev.decision.Reference, ev.engine.fetcher.Platform(), fp), true
+}
+
+// cachedVerdict answers from the cache when it holds a verdict for this
+// evaluation that is still current, and reports whether the evaluation is
+// settled: a hit, or a failure to resolve the image (ev.loadErr). Otherwise
+// the full evaluation follows, reusing ev.image when it was resolved here.
+//
+// Current means: within WithStaleCache's window, without a request; else
+// the registry serves the same manifest (immutable for a digest reference
+// read from its own registry; the tag resolved again, at the same time as
+// the attachment is read, for a tag; the library's source selection where
+// registries.conf applies) and a `.sig` manifest with the same digest.
+func (ev *evaluation) cachedVerdict(all node.Requirements) bool {
+	e := ev.engine
+	key, ok := ev.key(all)
+	if !ok {
+		return false
+	}
+	ev.cacheKey = &key
+	entry, ok := e.cache.Get(key, ev.checkedAt)
+	if !ok || !usable(entry, all) {
+		return false
+	}
+	if age := ev.checkedAt.Sub(entry.Proven); e.staleFor > 0 && age >= 0 && age <= e.staleFor {
+		ev.useCached(entry)
+		ev.decision.Stale, ev.decision.CacheAge = true, age
+		return true
+	}
+	d := digest.Digest(entry.Digest)
+	if img, ok := e.fetcher.ImageAt(ev.ref, d); ok && ev.sameSource(entry, img.Physical) {
+		if _, byDigest := ev.ref.(reference.Digested); byDigest {
+			return ev.proveAttachment(key, entry, img)
+		}
+		type read struct {
+			digest digest.Digest
+			err    error
+		}
+		attachment := make(chan read, 1)
+		go func() {
+			got, err := e.fetcher.AttachmentDigest(ev.ctx, img)
+			attachment <- read{got, err}
+		}()
+		resolved, err := e.fetcher.Resolve(ev.ctx, ev.ref)
+		r := <-attachment
+		if err != nil {
+			ev.loadErr = err
+			return true
+		}
+		ev.image = resolved
+		if resolved.Digest != d || r.err != nil || r.digest == "" || string(r.digest) != entry.AttachmentDigest {
+			return false
+		}
+		ev.hit(key, entry)
+		return true
+	}
+	resolved, err := e.fetcher.Resolve(ev.ctx, ev.ref)
+	if err != nil {
+		ev.loadErr = err
+		return true
+	}
+	ev.image = resolved
+	if resolved.Digest != d || !ev.sameSource(entry, resolved.Physical) {
+		return false
+	}
+	return ev.proveAttachment(key, entry, resolved)
+}
+
+// proveAttachment reads img's `.sig` manifest and takes the entry when its
+// digest is the one the verdict was reached on.
+func (ev *evaluation) proveAttachment(key CacheKey, entry CacheEntry, img *fetch.Image) bool {
+	got, err := ev.engine.fetcher.AttachmentDigest(ev.ctx, img)
+	if err != nil || got == "" || string(got) != entry.AttachmentDigest {
+		return false
+	}
+	ev.hit(key, entry)
+	return true
+}
+
+// sameSource reports whether the entry's signatures were read where they
+// would be read now: the same repository, with the same registries.d
+// setting (a Cache may be shared by engines of different configurations).
+func (ev *evaluation) sameSource(entry CacheEntry, physical reference.Named) bool {
+	return entry.Attachments.Repository == physical.Name() &&
+		entry.Attachments.Enabled == ev.engine.registries.UseSigstoreAttachments(physical)
+}
+
+// usable reports whether entry is a verdict this evaluation can take: an
+// allowed result for each requirement, in policy order, with what a hit
+// is proven against. Anything else (a foreign Cache implementation's stale
+// or corrupt entry) is a miss.
+func usable(entry CacheEntry, all node.Requirements) bool {
+	if len(entry.Requirements) != len(all) || entry.Attachments == nil || entry.AttachmentDigest == "" || entry.Digest == "" {
+		return false
+	}
+	for i, r := range entry.Requirements {
+		if !r.Allowed || r.Type != string(all[i].Type) {
+			return false
+		}
+	}
+	return true
+}
+
+// hit takes a verdict the registry just proved current, and records when.
+func (ev *evaluation) hit(key CacheKey, entry CacheEntry) {
+	ev.useCached(entry)
+	entry.Proven = ev.checkedAt
+	ev.engine.cache.Put(key, entry)
+}
+
+// useCached makes the entry this evaluation's results.
+func (ev *evaluation) useCached(entry CacheEntry) {
+	ev.decision.Cached = true
+	ev.cached = cloneResults(entry.Requirements)
+	att := *entry.Attachments
+	ev.decision.Attachments = &att
+	ev.decision.Digest, ev.decision.ListDigest = entry.Digest, entry.ListDigest
+}
+
+// store caches an allowed verdict reached on signatures read in this
+// evaluation.
+func (ev *evaluation) store() {
+	d := ev.decision
+	if !d.Allowed || d.Cached || ev.cacheKey == nil || ev.attachmentDigest == "" || d.Attachments == nil {
+		return
+	}
+	att := *d.Attachments
+	ev.engine.cache.Put(*ev.cacheKey, CacheEntry{Requirements: cloneResults(d.Requirements), Expires: expiry(d.Requirements),
+		Digest: d.Digest, ListDigest: d.ListDigest, Attachments: &att, AttachmentDigest: string(ev.attachmentDigest), Proven: ev.checkedAt})
+}
+
+// expiry is when an allowed verdict stops being reusable: the earliest
+// validity end of the accepted PKI chains (verified at the current time), or
+// never for keys and Fulcio (verified at a fixed time).
+func expiry(reqs []RequirementResult) time.Time {
+	var end time.Time
+	for _, r := range reqs {
+		if !r.ValidUntil.IsZero() && (end.IsZero() || r.ValidUntil.Before(end)) {
+			end = r.ValidUntil
+		}
+	}
+	return end
 }

@@ -59,12 +59,23 @@ type Decision struct {
 	Requirements []RequirementResult `json:"requirements"`
 	// NotEvaluated counts requirements after the first denial.
 	NotEvaluated int `json:"notEvaluated,omitempty"`
-	// Cached is true when the signature verdict came from the cache.
+	// Cached is true when the verdict came from the decision cache: the
+	// registry still served the same image and `.sig` attachment, or, when
+	// Stale, it was not asked at all.
 	Cached bool `json:"cached,omitempty"`
 	// Notes explain a denial beyond the library's reason, in words: where
 	// signatures exist that CRI-O does not read (Attachments.Unseen).
 	Notes []string `json:"notes,omitempty"`
+	// Stale is true when the cached verdict was reused without any request
+	// (verify.WithStaleCache); CacheAge is then how long ago the registry
+	// last proved it current.
+	Stale    bool          `json:"stale,omitempty"`
+	CacheAge time.Duration `json:"cacheAgeNs,omitempty"`
 
+	// Warnings are registry answers that did not change the outcome but
+	// deserve attention (a Docker-Content-Digest header that disagrees with
+	// the manifest, which the library ignores too).
+	Warnings []string        `json:"warnings,omitempty"`
 	Requests []fetch.Request `json:"requests,omitempty"`
 	Timings  Timings         `json:"timings"`
 }

@@ -7,6 +7,6 @@ import (
 )
 
 func TestLayering(t *testing.T) {
-	depcheck.AllowOnly(t, "trust", "fetch", "policy/node", "internal/bounded", "internal/strictjson")
+	depcheck.AllowOnly(t, "trust", "fetch", "policy/node", "internal/bounded", "internal/strictjson", "internal/safetext")
 	depcheck.NoFlagNames(t)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"go.podman.io/image/v5/docker/reference"
 
 	"github.com/sigpolicy/sigpolicy/fetch"
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
@@ -27,13 +27,18 @@ type Engine struct {
 	registries *node.Registries
 	fetcher    *fetch.Client
 	cache      Cache
+	staleFor   time.Duration
 	now        func() time.Time
 
 	// verifiers holds every sigstoreSigned requirement of the policy,
 	// compiled once; identical requirements share one verifier.
-	verifiers  map[*node.SigstoreRequirement]compiled
-	configErrs []error
-	refs       *refCache
+	verifiers map[*node.SigstoreRequirement]compiled
+	// fingerprints holds each requirement list's fingerprint (cache keys),
+	// by its first requirement; lists that cannot be fingerprinted are
+	// absent.
+	fingerprints map[*node.Requirement]string
+	configErrs   []error
+	refs         *refCache
 }
 
 type compiled struct {
@@ -60,19 +65,24 @@ func New(cfg node.Config, opts ...Option) (*Engine, error) {
 			return nil, err
 		}
 	}
+	if o.staleFor > 0 && o.cache == nil {
+		return nil, errors.New("WithStaleCache needs WithCache")
+	}
 	fetcher, err := o.client(cfg.RegistriesConf)
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{
-		policy:     cfg.Policy,
-		policyFile: cmp.Or(cfg.PolicyName, "policy.json"),
-		registries: cfg.RegistriesD,
-		fetcher:    fetcher,
-		cache:      o.cache,
-		now:        o.now,
-		verifiers:  make(map[*node.SigstoreRequirement]compiled),
-		refs:       newRefCache(4096),
+		policy:       cfg.Policy,
+		policyFile:   cmp.Or(cfg.PolicyName, "policy.json"),
+		registries:   cfg.RegistriesD,
+		fetcher:      fetcher,
+		cache:        o.cache,
+		staleFor:     o.staleFor,
+		now:          o.now,
+		verifiers:    make(map[*node.SigstoreRequirement]compiled),
+		fingerprints: make(map[*node.Requirement]string),
+		refs:         newRefCache(4096),
 	}
 	if e.registries == nil {
 		e.registries = &node.Registries{Docker: map[string]node.RegistryNamespace{}}
@@ -133,6 +143,9 @@ func (e *Engine) compileList(where string, reqs node.Requirements, shared map[st
 			shared[string(config)] = c
 		}
 		e.verifiers[req] = c
+	}
+	if fp, ok := e.fingerprint(reqs); ok && len(reqs) > 0 {
+		e.fingerprints[&reqs[0]] = fp
 	}
 }
 
@@ -233,12 +246,9 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 		d.Reason = "List of verification policy requirements must not be empty"
 	}
 	d.Allowed = d.Outcome == OutcomeAllowed
-	if d.Allowed && ev.cacheKey != nil && !d.Cached && e.cache != nil {
-		att := *d.Attachments
-		e.cache.Put(*ev.cacheKey, CacheEntry{Requirements: cloneResults(d.Requirements), Expires: expiry(d.Requirements),
-			Digest: d.Digest, ListDigest: d.ListDigest, Attachments: &att})
-	}
+	ev.store()
 	d.Requests = trace.Requests()
+	d.Warnings = trace.Warnings()
 	for _, s := range trace.Stages() {
 		switch s.Name {
 		case "resolve":
@@ -265,9 +275,15 @@ type evaluation struct {
 	image      *fetch.Image
 	sigs       []UntrustedSignature
 	loadErr    error
-	cacheKey   *CacheKey
-	cached     []RequirementResult
 	verifyTime time.Duration
+
+	// With a cache: the key of this evaluation's verdict, the cached
+	// results reused, when the registry was asked, and the digest of the
+	// `.sig` manifest the signatures were read from.
+	cacheKey         *CacheKey
+	cached           []RequirementResult
+	checkedAt        time.Time
+	attachmentDigest digest.Digest
 }
 
 func (ev *evaluation) requirement(req *node.Requirement, all node.Requirements) (RequirementResult, Outcome) {
@@ -296,12 +312,12 @@ func (ev *evaluation) sigstore(req *node.Requirement, all node.Requirements) (Re
 	c := e.verifiers[req.Sigstore]
 	if c.verifier == nil {
 		result.Code = ReasonInvalidConfig
-		result.Reason = fmt.Sprintf("requirement cannot be used: %v", c.err)
+		result.Reason = safetext.String(fmt.Sprintf("requirement cannot be used: %v", c.err))
 		return result, OutcomeInvalidConfig
 	}
 	ev.load(all)
 	if ev.loadErr != nil {
-		result.Reason = ev.loadErr.Error()
+		result.Reason = safetext.Capped(ev.loadErr.Error(), maxReasonText) // may list every mirror's failure
 		result.RegistryError = registryErrorKind(ev.loadErr)
 		if fetch.IsUndecided(ev.loadErr) {
 			result.Code = ReasonRegistryUnavailable
@@ -331,24 +347,28 @@ func indexOf(all node.Requirements, req *node.Requirement) int {
 	return -1
 }
 
-// load resolves the image and reads its signatures once per evaluation,
-// consulting the cache between the two: a tag is always re-resolved, but a
-// cached verdict for the digest spares the signature fetch.
+// load resolves the image and reads its signatures once per evaluation.
+// With a cache, a verdict stored for this reference is reused only once it
+// is proven current (cachedVerdict), or within WithStaleCache's window.
 func (ev *evaluation) load(all node.Requirements) {
 	if ev.loaded {
 		return
 	}
 	ev.loaded = true
 	e := ev.engine
-	if e.cache != nil && ev.cachedBeforeResolve(all) {
+	ev.checkedAt = e.now()
+	if e.cache != nil && ev.cachedVerdict(all) {
 		return
 	}
-	img, err := e.fetcher.Resolve(ev.ctx, ev.ref)
-	if err != nil {
-		ev.loadErr = err
-		return
+	img := ev.image // resolved already while proving a cached verdict, or nil
+	if img == nil {
+		var err error
+		if img, err = e.fetcher.Resolve(ev.ctx, ev.ref); err != nil {
+			ev.loadErr = err
+			return
+		}
+		ev.image = img
 	}
-	ev.image = img
 	ev.decision.Digest = img.Digest.String()
 	if img.ListDigest != "" {
 		ev.decision.ListDigest = img.ListDigest.String()
@@ -356,105 +376,23 @@ func (ev *evaluation) load(all node.Requirements) {
 	repo := img.Physical
 	att := &Attachments{Repository: repo.Name(), Enabled: e.registries.UseSigstoreAttachments(repo)}
 	ev.decision.Attachments = att
-
-	if att.Enabled {
-		att.Tag = img.AttachmentTag()
-	}
-	if e.cache != nil {
-		if key, ok := ev.key(all, img.Digest, repo, att.Enabled); ok {
-			ev.cacheKey = &key
-			if entry, ok := e.cache.Get(key, e.now()); ok && ev.useCached(entry, all) {
-				return
-			}
-		}
-	}
 	if !att.Enabled {
 		return
 	}
-	sigs, err := e.fetcher.Signatures(ev.ctx, img)
+	att.Tag = img.AttachmentTag()
+	attachment, err := e.fetcher.Attachment(ev.ctx, img)
 	if err != nil {
 		ev.loadErr = err
 		return
 	}
-	att.Count = len(sigs)
-	if len(sigs) == 0 {
+	ev.attachmentDigest = attachment.Digest
+	att.Count = len(attachment.Signatures)
+	if len(attachment.Signatures) == 0 {
 		att.Unseen = e.fetcher.Unseen(ev.ctx, img)
 		ev.decision.Notes = append(ev.decision.Notes, unseenNotes(att.Unseen)...)
 	}
-	ev.sigs = make([]UntrustedSignature, len(sigs))
-	for i, s := range sigs {
+	ev.sigs = make([]UntrustedSignature, len(attachment.Signatures))
+	for i, s := range attachment.Signatures {
 		ev.sigs[i] = UntrustedSignature{MediaType: s.MediaType, Payload: s.Payload, Annotations: s.Annotations, LayerDigest: s.LayerDigest}
 	}
-}
-
-// cachedBeforeResolve answers a digest reference from the cache without any
-// request: its manifest cannot change, and when no mirror applies the
-// repository that would serve it is the reference's own.
-func (ev *evaluation) cachedBeforeResolve(all node.Requirements) bool {
-	e := ev.engine
-	d, ok := ev.ref.(reference.Digested)
-	if !ok || !e.fetcher.OriginOnly(ev.ref) {
-		return false
-	}
-	enabled := e.registries.UseSigstoreAttachments(ev.ref)
-	key, ok := ev.key(all, d.Digest(), ev.ref, enabled)
-	if !ok {
-		return false
-	}
-	entry, ok := e.cache.Get(key, e.now())
-	if !ok || !ev.useCached(entry, all) {
-		return false
-	}
-	ev.decision.Digest, ev.decision.ListDigest = entry.Digest, entry.ListDigest
-	return true
-}
-
-// key identifies this evaluation's verdict. A digest reference is keyed by
-// the requested digest and the platform (so that a manifest list's verdict
-// can be found before resolving it); a tag by the digest it resolved to.
-// ok is false when the requirements cannot be fingerprinted: nothing is
-// cached then.
-func (ev *evaluation) key(all node.Requirements, resolved digest.Digest, physical reference.Named, enabled bool) (CacheKey, bool) {
-	e := ev.engine
-	fp, ok := e.fingerprint(all)
-	if !ok {
-		return CacheKey{}, false
-	}
-	manifest := resolved.String()
-	if d, ok := ev.ref.(reference.Digested); ok {
-		manifest = d.Digest().String() + " " + e.fetcher.Platform()
-	}
-	return newCacheKey(manifest, fp, ev.decision.Reference, physical.Name(), strconv.FormatBool(enabled)), true
-}
-
-// useCached takes a cached verdict if it is one this evaluation can use: an
-// allowed result for each requirement, in policy order. Anything else (a
-// foreign Cache implementation's stale or corrupt entry) is a miss.
-func (ev *evaluation) useCached(entry CacheEntry, all node.Requirements) bool {
-	if len(entry.Requirements) != len(all) || entry.Attachments == nil {
-		return false
-	}
-	for i, r := range entry.Requirements {
-		if !r.Allowed || r.Type != string(all[i].Type) {
-			return false
-		}
-	}
-	ev.decision.Cached = true
-	ev.cached = cloneResults(entry.Requirements)
-	att := *entry.Attachments
-	ev.decision.Attachments = &att
-	return true
-}
-
-// expiry is when an allowed verdict stops being reusable: the earliest
-// validity end of the accepted PKI chains (verified at the current time), or
-// never for keys and Fulcio (verified at a fixed time).
-func expiry(reqs []RequirementResult) time.Time {
-	var end time.Time
-	for _, r := range reqs {
-		if !r.ValidUntil.IsZero() && (end.IsZero() || r.ValidUntil.Before(end)) {
-			end = r.ValidUntil
-		}
-	}
-	return end
 }

@@ -74,18 +74,22 @@ func TestCacheReusesAllowedVerdicts(t *testing.T) {
 	if second.Digest != first.Digest {
 		t.Errorf("digest changed: %s then %s", first.Digest, second.Digest)
 	}
-	// The tag is re-resolved, but no signature is fetched again.
-	var manifests, sigs int
+	// The tag is re-resolved and the .sig manifest read again, to prove
+	// the verdict current; no signature blob is read, nothing verified.
+	var manifests, sigs, blobs int
 	for _, r := range second.Requests {
 		switch {
 		case strings.Contains(r.URL, ".sig"):
 			sigs++
 		case strings.Contains(r.URL, "/manifests/"):
 			manifests++
+		case strings.Contains(r.URL, "/blobs/"):
+			blobs++
 		}
 	}
-	if manifests == 0 || sigs != 0 {
-		t.Errorf("cached decision made %d manifest and %d signature requests; want the tag resolved and no signature read", manifests, sigs)
+	if manifests != 1 || sigs != 1 || blobs != 0 || second.Timings.Verify != 0 {
+		t.Errorf("cached decision made %d manifest, %d .sig and %d blob requests and verified for %v; want 1, 1, 0 and nothing",
+			manifests, sigs, blobs, second.Timings.Verify)
 	}
 	if cache.Len() != 1 {
 		t.Errorf("cache holds %d entries, want 1", cache.Len())

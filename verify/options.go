@@ -2,6 +2,7 @@ package verify
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/sigpolicy/sigpolicy/fetch"
@@ -14,6 +15,7 @@ type options struct {
 	fetcher   *fetch.Client
 	fetchOpts []fetch.Option
 	cache     Cache
+	staleFor  time.Duration
 	now       func() time.Time
 }
 
@@ -41,7 +43,13 @@ func WithFetchOptions(opts ...fetch.Option) Option {
 	}
 }
 
-// WithCache stores allowed signature verdicts in c (default: no cache).
+// WithCache stores allowed verdicts in c (default: no cache) and reuses
+// one only while it is current: the image digest, the digest of its `.sig`
+// attachment manifest and the compiled trust unchanged. A hit costs one
+// request for a digest reference read from its own registry (the `.sig`
+// manifest), two at once for a tag (the tag and the `.sig` manifest), and a
+// resolution through the mirrors then the `.sig` manifest where
+// registries.conf applies.
 func WithCache(c Cache) Option {
 	return func(o *options) error {
 		if c == nil {
@@ -60,6 +68,26 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("clock is nil")
 		}
 		o.now = now
+		return nil
+	}
+}
+
+// MaxStaleCache bounds WithStaleCache.
+const MaxStaleCache = 5 * time.Minute
+
+// WithStaleCache lets the cache answer WITHOUT ANY REQUEST for up to maxAge
+// (at most MaxStaleCache) after the registry last proved a verdict current:
+// within that window a deleted or replaced signature, a moved tag or a
+// registry gone still get the cached allow. Such decisions say so (Stale,
+// CacheAge). For embedders that accept "no request within maxAge" in
+// exchange for no round trip; it needs WithCache. Default: 0, every hit is
+// proven against the registry.
+func WithStaleCache(maxAge time.Duration) Option {
+	return func(o *options) error {
+		if maxAge <= 0 || maxAge > MaxStaleCache {
+			return fmt.Errorf("stale cache window %v: must be positive and at most %v", maxAge, MaxStaleCache)
+		}
+		o.staleFor = maxAge
 		return nil
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/manifest"
 
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 	"github.com/sigpolicy/sigpolicy/trust"
 )
@@ -103,7 +104,35 @@ func (p pulled) signedBy(d digest.Digest) bool {
 	return err == nil && ok
 }
 
+// evaluate decides and makes the result safe to print: every text in it
+// may quote what the signatures carry (media types, claims, certificate
+// fields, parse errors).
 func (v *SigstoreVerifier) evaluate(now time.Time, image reference.Named, m pulled, sigs []UntrustedSignature) RequirementResult {
+	res := v.decide(now, image, m, sigs)
+	res.sanitize()
+	return res
+}
+
+// sanitize escapes and caps every text of r (package safetext). The reason
+// of a requirement joins its signatures' reasons, each already capped.
+func (r *RequirementResult) sanitize() {
+	for i := range r.Signatures {
+		s := &r.Signatures[i]
+		s.Reason = safetext.String(s.Reason)
+		s.LayerDigest = safetext.String(s.LayerDigest)
+		for j := range s.Checks {
+			c := &s.Checks[j]
+			c.Name, c.Expected, c.Got = safetext.String(c.Name), safetext.String(c.Expected), safetext.String(c.Got)
+		}
+	}
+	r.Reason = safetext.Capped(r.Reason, maxReasonText)
+}
+
+// maxReasonText caps a requirement's or decision's reason: it may list
+// every rejected signature's reason, as the library's message does.
+const maxReasonText = 8 * safetext.MaxLen
+
+func (v *SigstoreVerifier) decide(now time.Time, image reference.Named, m pulled, sigs []UntrustedSignature) RequirementResult {
 	res := RequirementResult{Type: string(node.SigstoreSigned), Signatures: make([]SignatureResult, 0, len(sigs))}
 	var rejected []int // indices in res.Signatures
 	skipped := 0

@@ -27,6 +27,7 @@ type benchFlags struct {
 	sides       []string
 	output      string
 	charts      string
+	timeout     time.Duration
 }
 
 func newBenchCmd() *cobra.Command {
@@ -74,6 +75,7 @@ listed); 2 usage error; 3 the registry cannot be reached.`,
 	fl.StringSliceVar(&f.sides, "sides", bench.AllSides, "sides to measure: engine, fresh, library, floor")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json or html")
 	fl.StringVar(&f.charts, "charts", "", "also write the charts as SVG files into this directory")
+	fl.DurationVar(&f.timeout, "timeout", defaultTimeout, "deadline for each decision, and for each image pushed with --registry (must be positive)")
 	return cmd
 }
 
@@ -88,7 +90,7 @@ func (f *benchFlags) check(cmd *cobra.Command) error {
 	case cmd.Flags().Changed("registry") && (f.registry == "" || strings.ContainsAny(f.registry, "/ ")):
 		return fmt.Errorf("--registry must be HOST[:PORT], got %q", f.registry)
 	}
-	return nil
+	return checkTimeout(f.timeout)
 }
 
 // scenarioNames returns the named scenarios; nil when --scenarios was left
@@ -120,7 +122,7 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stderr := cmd.ErrOrStderr()
-	fx, err := bench.Prepare(ctx, bench.Selection{Registry: f.registry, Scenarios: names, Count: f.count, Progress: newProgress(stderr).update})
+	fx, err := bench.Prepare(ctx, bench.Selection{Registry: f.registry, Scenarios: names, Count: f.count, Progress: newProgress(stderr).update, PushTimeout: f.timeout})
 	if err != nil {
 		return fixturesErr(err)
 	}
@@ -132,7 +134,7 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	fmt.Fprintf(stderr, "deciding %d images on the %s\n", len(fx.Catalogue.Entries), where)
 	rep, err := bench.Run(ctx, fx.Catalogue, bench.Options{
 		Decisions: f.decisions, Duration: f.duration, Concurrency: f.concurrency, Rounds: f.rounds,
-		Sides: f.sides, Progress: benchProgress(stderr),
+		Sides: f.sides, Progress: benchProgress(stderr), Timeout: f.timeout,
 	})
 	var optErr *bench.OptionError
 	switch {

@@ -1,6 +1,11 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
+)
 
 // Exit codes shared by every command; README.md documents them.
 const (
@@ -26,5 +31,34 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-// usageErr wraps err as a usage/input error (exit 2).
-func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
+// usageErr wraps err as a usage/input error (exit 2). Its text is
+// excerpted: a parse error may quote an input's value, which can be
+// megabytes long or hold control characters.
+func usageErr(err error) error {
+	if err == nil {
+		return &exitError{code: exitUsage}
+	}
+	return &exitError{code: exitUsage, err: excerpted{err}}
+}
+
+// excerpted is err with a text that is safe and short to print.
+type excerpted struct{ err error }
+
+func (e excerpted) Error() string { return excerpt(e.err.Error()) }
+func (e excerpted) Unwrap() error { return e.err }
+
+// maxErrorLines bounds the lines of one error message.
+const maxErrorLines = 200
+
+// excerpt escapes and caps each line of an error message (package
+// safetext) and keeps at most maxErrorLines lines.
+func excerpt(msg string) string {
+	lines := strings.Split(msg, "\n")
+	if len(lines) > maxErrorLines {
+		lines = append(lines[:maxErrorLines], fmt.Sprintf("... (%d more lines)", len(lines)-maxErrorLines))
+	}
+	for i, l := range lines {
+		lines[i] = safetext.String(l)
+	}
+	return strings.Join(lines, "\n")
+}

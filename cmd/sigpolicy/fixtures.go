@@ -115,6 +115,7 @@ func newFixturesPushCmd() *cobra.Command {
 		f         fixtureFlags
 		registry  string
 		plainHTTP bool
+		timeout   time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "push --registry HOST:PORT",
@@ -127,11 +128,14 @@ conformance images need the embedded registry ("fixtures serve") and are left ou
 			if registry == "" || strings.ContainsAny(registry, "/ ") {
 				return usageErr(fmt.Errorf("--registry must be HOST[:PORT], got %q", registry))
 			}
+			if err := checkTimeout(timeout); err != nil {
+				return usageErr(err)
+			}
 			o, err := f.options(cmd.ErrOrStderr())
 			if err != nil {
 				return usageErr(err)
 			}
-			o.PlainHTTP = plainHTTP
+			o.PlainHTTP, o.PushTimeout = plainHTTP, timeout
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cat, err := fixtures.Push(ctx, registry, o)
@@ -144,6 +148,7 @@ conformance images need the embedded registry ("fixtures serve") and are left ou
 	f.register(cmd)
 	cmd.Flags().StringVar(&registry, "registry", "", "registry host[:port] to push into (required)")
 	cmd.Flags().BoolVar(&plainHTTP, "plain-http", false, "use http for a non-loopback registry (loopback always uses http)")
+	cmd.Flags().DurationVar(&timeout, "timeout", defaultTimeout, "deadline for each image pushed, its signatures included (must be positive)")
 	return cmd
 }
 

@@ -18,11 +18,11 @@ func main() {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "sigpolicy:", ee.err)
+			fmt.Fprintln(os.Stderr, "sigpolicy:", excerpt(ee.err.Error()))
 		}
 		os.Exit(ee.code)
 	}
 	// cobra's own errors (unknown flag, bad args) are usage errors.
-	fmt.Fprintln(os.Stderr, "sigpolicy:", err)
+	fmt.Fprintln(os.Stderr, "sigpolicy:", excerpt(err.Error()))
 	os.Exit(exitUsage)
 }

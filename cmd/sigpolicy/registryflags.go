@@ -21,7 +21,7 @@ type registryFlags struct {
 
 func (r *registryFlags) register(fl *pflag.FlagSet, registriesConfHelp, concurrencyHelp string) {
 	fl.StringVar(&r.platform, "platform", fetch.DefaultPlatform, "platform picked from manifest lists (os/arch[/variant])")
-	fl.DurationVar(&r.timeout, "timeout", 60*time.Second, "deadline for each image's decision")
+	fl.DurationVar(&r.timeout, "timeout", defaultTimeout, "deadline for each image's decision (must be positive)")
 	fl.StringVar(&r.authfile, "authfile", "", "registry credentials (default: $REGISTRY_AUTH_FILE, then the containers library's auth files)")
 	fl.StringSliceVar(&r.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (loopback hosts always are)")
 	fl.StringVar(&r.registriesConf, "registries-conf", "", registriesConfHelp)
@@ -31,6 +31,21 @@ func (r *registryFlags) register(fl *pflag.FlagSet, registriesConfHelp, concurre
 func (r *registryFlags) check() error {
 	if r.concurrency < 1 {
 		return fmt.Errorf("--concurrency must be at least 1")
+	}
+	return checkTimeout(r.timeout)
+}
+
+// defaultTimeout is the --timeout of every command that talks to a
+// registry: per decision (verify, simulate, bench) or per push (fixtures
+// push, bench --registry).
+const defaultTimeout = 60 * time.Second
+
+// checkTimeout refuses a --timeout that would mean "no deadline": a
+// registry that accepts connections and never answers would hang the
+// command.
+func checkTimeout(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("--timeout must be positive, got %v", d)
 	}
 	return nil
 }

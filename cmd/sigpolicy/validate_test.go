@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // run executes the root command with args and returns stdout, stderr and
@@ -124,4 +126,44 @@ func TestValidateMirrorSetsAndImageConfig(t *testing.T) {
 		{"allowed and blocked registries", "", []string{"validate", "-f", badImage}, exitRejected,
 			[]string{"Image cluster: spec.registrySources: Invalid value: \"object\": Only one of blockedRegistries or allowedRegistries may be set"}, nil, nil},
 	})
+}
+
+// TestSpecialFilesInDirectoriesAreSkipped: a named pipe in a directory
+// given to -f would block validate, lint and render forever; it is skipped
+// with a note and the rest is read.
+func TestSpecialFilesInDirectoriesAreSkipped(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(examples, "cluster-publickey-rekor.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "policy.yaml", string(data))
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"validate", "-f", dir},
+		{"lint", "-f", dir},
+		{"render", "-f", dir, "-o", filepath.Join(t.TempDir(), "out")},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			type result struct {
+				errOut string
+				code   int
+			}
+			done := make(chan result, 1)
+			go func() {
+				_, errOut, code := run(t, "", args...)
+				done <- result{errOut, code}
+			}()
+			select {
+			case r := <-done:
+				if r.code != exitOK || !strings.Contains(r.errOut, "pipe.yaml: skipped: not a regular file (named pipe)") {
+					t.Errorf("exit %d, stderr %q; want success and a note about the pipe", r.code, r.errOut)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("blocked on the named pipe")
+			}
+		})
+	}
 }

@@ -35,10 +35,10 @@ The policy comes from exactly one of:
                         else DIR/etc/containers/policy.json, plus DIR/etc/containers/registries.d
   --policy FILE         a policy.json, with --registries-d DIR for the attachment settings
 
-Exit codes: 0 every image allowed; 1 at least one denied by policy; 2 usage
-error or invalid policy/configuration; 3 could not decide (registry
-unreachable, timeout, authentication failure). With several images the
-highest code wins.`,
+Exit codes: 0 every image allowed; 1 at least one denied by policy or by an
+untrustworthy registry answer; 2 usage error or invalid policy/configuration;
+3 could not decide (registry unreachable, timeout, authentication refused,
+image not found). With several images the highest code wins.`,
 		Args: func(_ *cobra.Command, images []string) error {
 			if len(images) == 0 {
 				return usageErr(errors.New("verify needs at least one IMAGE"))

@@ -3,6 +3,9 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,4 +144,74 @@ func TestVerifyCommand(t *testing.T) {
 			t.Errorf("no media type in output")
 		}
 	})
+}
+
+// TestVerifyExitCodeClasses pins each class of registry failure to its
+// exit code (README.md, "Exit codes"): answers that cannot be trusted deny
+// (1); a registry that cannot be asked, refuses access or does not have the
+// image leaves the pull undecided (3).
+func TestVerifyExitCodeClasses(t *testing.T) {
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v2/":
+			w.WriteHeader(http.StatusOK)
+		case "/v2/redirected/manifests/v1":
+			http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
+		case "/v2/failing/manifests/v1":
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case "/v2/locked/manifests/v1":
+			w.WriteHeader(http.StatusUnauthorized)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`)
+		}
+	}))
+	t.Cleanup(registry.Close)
+	tokenGarbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			fmt.Fprint(w, "<html>not a token</html>")
+			return
+		}
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/token",service="test"`, r.Host))
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(tokenGarbage.Close)
+	key, err := os.ReadFile("../../verify/testdata/containers-image/cosign.pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policyFile := writeFile(t, t.TempDir(), "policy.json", `{"default":[{"type":"sigstoreSigned","keyData":"`+base64.StdEncoding.EncodeToString(key)+`"}]}`)
+	host := strings.TrimPrefix(registry.URL, "http://")
+	runCases(t, []cliCase{
+		{desc: "redirect to file:// denies", args: []string{"verify", host + "/redirected:v1", "--policy", policyFile}, wantCode: exitRejected, wantOut: []string{"DENIED", "bad redirect"}},
+		{desc: "token endpoint answering garbage denies", args: []string{"verify", strings.TrimPrefix(tokenGarbage.URL, "http://") + "/app:v1", "--policy", policyFile}, wantCode: exitRejected, wantOut: []string{"DENIED", "malformed registry answer"}},
+		{desc: "manifest not found is undecided", args: []string{"verify", host + "/missing:v1", "--policy", policyFile}, wantCode: exitUndecided, wantOut: []string{"UNDECIDED", "manifest not found"}},
+		{desc: "authentication refused is undecided", args: []string{"verify", host + "/locked:v1", "--policy", policyFile}, wantCode: exitUndecided, wantOut: []string{"UNDECIDED", "registry refused access"}},
+		{desc: "server errors after retries are undecided", args: []string{"verify", host + "/failing:v1", "--policy", policyFile}, wantCode: exitUndecided, wantOut: []string{"UNDECIDED", "registry unavailable"}},
+	})
+}
+
+// TestVerifyPolicyInputIsBounded: --policy is capped like -f inputs, and an
+// error never echoes more than an excerpt of the input.
+func TestVerifyPolicyInputIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	huge := writeFile(t, dir, "huge.json", `{"default":[{"type":"insecureAcceptAnything"}],"x":"`+strings.Repeat("A", 40<<20)+`"}`)
+	longValue := writeFile(t, dir, "long.json", `{"default":[{"type":"\u001b[2K\u0000`+strings.Repeat("B", 1<<20)+`"}]}`)
+	for _, tc := range []struct {
+		desc, file, want string
+	}{
+		{"a policy larger than the cap", huge, "larger than"},
+		{"a megabyte-long value", longValue, "truncated"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, errOut, code := run(t, "", "verify", "quay.io/x:1", "--policy", tc.file)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) || len(errOut) > 4096 {
+				t.Errorf("exit %d, %d bytes of stderr (%.300q); want exit 2 and a short error saying %q", code, len(errOut), errOut, tc.want)
+			}
+			if strings.ContainsRune(errOut, 0x1b) {
+				t.Errorf("stderr holds an escape character: %.300q", errOut)
+			}
+		})
+	}
 }

@@ -6,7 +6,7 @@
 // Rules:
 //   - A Node is a node's configuration written once, as the MCO leaves it on
 //     disk: ROOT/etc/containers/policy.json, ROOT/etc/containers/registries.d
-//     and ROOT/etc/containers/registries.conf (empty: no mirrors). The host's
+//     and ROOT/etc/containers/registries.conf (empty unless given: no mirrors). The host's
 //     /etc/containers is never read, and there is no auth file.
 //   - Node.AllowedInstance does what CRI-O's pull path does at every pull and
 //     nothing else (cri-o internal/storage/image.go, pullImageImplementation
@@ -17,7 +17,8 @@
 //     does before its policy check: open the image source, read the
 //     top-level manifest (a manifest list's instance is then read by
 //     digest) and IsRunningImageAllowed on the single image.
-//   - Allowed and AllowedInstance are one-shot conveniences for tests: they
+//   - Allowed, AllowedInstance and AllowedWith (every node file given,
+//     registries.conf included) are one-shot conveniences for tests: they
 //     write a Node into a temporary directory, decide, and remove it.
 //   - The verdict is the library's: (true, nil) allowed; (false, err) denied,
 //     with the library's own reason in err. Nothing is cached by this package

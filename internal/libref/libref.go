@@ -32,14 +32,23 @@ const (
 	RegistriesConfPath = "etc/containers/registries.conf"
 )
 
-// WriteNode writes policyJSON, the registries.d files (file name → YAML)
-// and an empty registries.conf under root, which must exist.
-func WriteNode(root string, policyJSON []byte, registriesD map[string][]byte) (*Node, error) {
+// Inputs are the node files the library reads for a pull.
+type Inputs struct {
+	PolicyJSON []byte
+	// RegistriesD maps registries.d file names to their YAML.
+	RegistriesD map[string][]byte
+	// RegistriesConf is a registries.conf (v2); empty means no mirrors and
+	// no blocked prefixes.
+	RegistriesConf []byte
+}
+
+// WriteNode writes in under root, which must exist.
+func WriteNode(root string, in Inputs) (*Node, error) {
 	regD := filepath.Join(root, RegistriesDPath)
 	if err := os.MkdirAll(regD, 0o700); err != nil {
 		return nil, fmt.Errorf("libref: %w", err)
 	}
-	for name, data := range registriesD {
+	for name, data := range in.RegistriesD {
 		if name != filepath.Base(name) || name == "." || name == ".." {
 			return nil, fmt.Errorf("libref: registries.d file name %q must be a plain file name", name)
 		}
@@ -47,7 +56,7 @@ func WriteNode(root string, policyJSON []byte, registriesD map[string][]byte) (*
 			return nil, fmt.Errorf("libref: %w", err)
 		}
 	}
-	files := map[string][]byte{PolicyPath: policyJSON, RegistriesConfPath: nil}
+	files := map[string][]byte{PolicyPath: in.PolicyJSON, RegistriesConfPath: in.RegistriesConf}
 	for path, data := range files {
 		if err := os.WriteFile(filepath.Join(root, path), data, 0o600); err != nil {
 			return nil, fmt.Errorf("libref: %w", err)
@@ -135,12 +144,17 @@ func Allowed(ctx context.Context, policyJSON []byte, registriesD map[string][]by
 // judges the per-platform image it pulls; an empty instance judges
 // imageRef's own manifest.
 func AllowedInstance(ctx context.Context, policyJSON []byte, registriesD map[string][]byte, imageRef string, instance digest.Digest) (bool, error) {
+	return AllowedWith(ctx, Inputs{PolicyJSON: policyJSON, RegistriesD: registriesD}, imageRef, instance)
+}
+
+// AllowedWith is AllowedInstance with every node file given.
+func AllowedWith(ctx context.Context, in Inputs, imageRef string, instance digest.Digest) (bool, error) {
 	dir, err := os.MkdirTemp("", "libref-")
 	if err != nil {
 		return false, fmt.Errorf("libref: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	n, err := WriteNode(dir, policyJSON, registriesD)
+	n, err := WriteNode(dir, in)
 	if err != nil {
 		return false, err
 	}

@@ -69,7 +69,7 @@ func TestNodeReadsThePolicyAtEachPull(t *testing.T) {
 	cat := srv.Catalogue()
 	root := t.TempDir()
 	accept := []byte(`{"default":[{"type":"insecureAcceptAnything"}]}`)
-	n, err := libref.WriteNode(root, accept, libref.RegistriesD(cat.Registry))
+	n, err := libref.WriteNode(root, libref.Inputs{PolicyJSON: accept, RegistriesD: libref.RegistriesD(cat.Registry)})
 	if err != nil {
 		t.Fatal(err)
 	}

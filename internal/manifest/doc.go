@@ -6,7 +6,11 @@
 //   - A path is a file (read whatever its name), a directory (walked
 //     recursively in lexical order; only *.yaml, *.yml and *.json files, any
 //     letter case, are read; a symbolic link inside it is opened as a file,
-//     never walked into) or "-" for standard input ([Files]).
+//     never walked into) or "-" for standard input ([Files]). In a
+//     directory, what is not a regular file once links are followed (a
+//     named pipe, a socket, a device, a directory) is skipped, never opened
+//     for reading, and reported in [File.Skipped]; a path named explicitly
+//     is read whatever it is (a pipe from process substitution included).
 //   - One input is read up to [MaxBytes]; a larger one is a [TooLargeError].
 //     Read errors name the input: its path, or "standard input".
 //   - Errors do not stop the walk: every unreadable input is reported, in

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // MaxBytes caps one input; manifests are kilobytes, a few megabytes at most.
@@ -28,6 +29,10 @@ type File struct {
 	// standard input.
 	Name string
 	Data []byte
+	// Skipped, when not empty, says why a file found in a directory was
+	// not read (it is not a regular file: a named pipe, a socket, a device
+	// would block or never end); Data is nil. Callers warn and go on.
+	Skipped string
 }
 
 // Files reads the inputs in paths, in order: files, directories
@@ -70,7 +75,7 @@ func readPath(stdin io.Reader, p string, yield func(File, error) bool) bool {
 		case err != nil:
 			more = yield(File{Name: path}, err)
 		case !e.IsDir() && isManifest(path):
-			more = yield(readFile(path))
+			more = yield(readEntry(path))
 		}
 		if !more {
 			return filepath.SkipAll
@@ -96,6 +101,47 @@ func readFile(path string) (File, error) {
 	defer f.Close()
 	data, err := ReadAll(path, f)
 	return File{Name: path, Data: data}, err
+}
+
+// readEntry reads a file found in a directory, unless it is not a regular
+// file (after following a symbolic link). It is opened without blocking and
+// checked again once open, so a file swapped for a named pipe in between
+// cannot hang the read.
+func readEntry(path string) (File, error) {
+	if info, err := os.Stat(path); err != nil {
+		return File{Name: path}, err
+	} else if !info.Mode().IsRegular() {
+		return File{Name: path, Skipped: notRegular(info.Mode())}, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return File{Name: path}, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return File{Name: path}, err
+	}
+	if !info.Mode().IsRegular() {
+		return File{Name: path, Skipped: notRegular(info.Mode())}, nil
+	}
+	data, err := ReadAll(path, f)
+	return File{Name: path, Data: data}, err
+}
+
+func notRegular(m fs.FileMode) string {
+	kind := "special file"
+	switch {
+	case m.IsDir():
+		kind = "directory"
+	case m&fs.ModeNamedPipe != 0:
+		kind = "named pipe"
+	case m&fs.ModeSocket != 0:
+		kind = "socket"
+	case m&fs.ModeDevice != 0:
+		kind = "device"
+	}
+	return "not a regular file (" + kind + ")"
 }
 
 // ReadAll reads r up to MaxBytes; errors are prefixed with name.

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // tree writes files (path → content) under a new directory and returns it.
@@ -33,6 +36,10 @@ func events(dir string, stdin string, paths ...string) []string {
 	for f, err := range Files(strings.NewReader(stdin), paths...) {
 		if err != nil {
 			out = append(out, "error "+strings.ReplaceAll(err.Error(), dir, "DIR"))
+			continue
+		}
+		if f.Skipped != "" {
+			out = append(out, strings.ReplaceAll(f.Name, dir, "DIR")+" skipped: "+f.Skipped)
 			continue
 		}
 		out = append(out, strings.ReplaceAll(f.Name, dir, "DIR")+" = "+string(f.Data))
@@ -69,7 +76,7 @@ func TestFiles(t *testing.T) {
 			[]string{"DIR/sub/b.YML = b", "DIR/sub/deeper/c.json = c"}},
 		{"a directory named like a manifest is walked", []string{at("dir.yaml")}, []string{"DIR/dir.yaml/inside.yml = inside"}},
 		{"symbolic links in a directory are opened as files, never walked", []string{at("z")},
-			[]string{"DIR/z/empty.yaml = ", "error DIR/z/link.yaml: read DIR/z/link.yaml: is a directory"}},
+			[]string{"DIR/z/empty.yaml = ", "DIR/z/link.yaml skipped: not a regular file (directory)"}},
 		{"standard input", []string{"-"}, []string{"- = from stdin"}},
 		{"missing path is reported and the rest still read", []string{at("nope.yaml"), at("a.yaml")},
 			[]string{"error stat DIR/nope.yaml: no such file or directory", "DIR/a.yaml = a"}},
@@ -162,5 +169,35 @@ func TestReadAll(t *testing.T) {
 				t.Errorf("ReadAll error %v does not wrap %v", err, tt.wantCause)
 			}
 		})
+	}
+}
+
+// TestFilesSkipsWhatIsNotARegularFile: a named pipe, a socket or a link to
+// a device in a directory would block the read or never end: each is
+// skipped with its reason, and the walk goes on.
+func TestFilesSkipsWhatIsNotARegularFile(t *testing.T) {
+	dir := tree(t, map[string]string{"a.yaml": "a", "z.yaml": "z"})
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.yaml"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("unix", filepath.Join(dir, "socket.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "device.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []string)
+	go func() { done <- events(dir, "", dir) }()
+	select {
+	case got := <-done:
+		want := []string{"DIR/a.yaml = a", "DIR/device.yaml skipped: not a regular file (device)",
+			"DIR/fifo.yaml skipped: not a regular file (named pipe)", "DIR/socket.yaml skipped: not a regular file (socket)", "DIR/z.yaml = z"}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("got %q\nwant %q", got, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading a directory with a named pipe did not end")
 	}
 }

@@ -4,13 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
+// MaxPolicyBytes caps a policy.json read by LoadPolicy, as every input
+// file of sigpolicy is capped (internal/manifest.MaxBytes): real policies
+// are kilobytes.
+const MaxPolicyBytes = 32 << 20
+
 // LoadPolicy reads and parses the policy.json at path, wrapping a parse
-// error as signature.NewPolicyFromFile does.
+// error as signature.NewPolicyFromFile does. A file larger than
+// MaxPolicyBytes is refused before it is parsed.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path, MaxPolicyBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -183,4 +190,21 @@ func (s *scanner) requirements() (Requirements, error) {
 		return nil, invalid("List of verification policy requirements must not be empty")
 	}
 	return reqs, nil
+}
+
+// readCapped reads path, refusing more than limit bytes.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: policy larger than %d bytes", path, limit)
+	}
+	return data, nil
 }

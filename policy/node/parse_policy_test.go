@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"go.podman.io/image/v5/signature"
+
+	"github.com/sigpolicy/sigpolicy/internal/manifest"
 )
 
 // compareWithLibrary parses data with ParsePolicy and with the library's
@@ -374,5 +376,20 @@ func TestLoadPolicy(t *testing.T) {
 	}
 	if _, err := LoadPolicy(filepath.Join("testdata", "containers-image", "policy.json")); err != nil {
 		t.Errorf("conformance policy: %v", err)
+	}
+}
+
+func TestLoadPolicyIsCapped(t *testing.T) {
+	if MaxPolicyBytes != manifest.MaxBytes {
+		t.Errorf("MaxPolicyBytes = %d, want the cap of every other input, %d", MaxPolicyBytes, manifest.MaxBytes)
+	}
+	path := filepath.Join(t.TempDir(), "policy.json")
+	big := append([]byte(`{"default":[{"type":"insecureAcceptAnything"}],"x":"`), bytes.Repeat([]byte("A"), MaxPolicyBytes)...)
+	if err := os.WriteFile(path, append(big, `"}`...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadPolicy(path)
+	if err == nil || !strings.Contains(err.Error(), "larger than") || len(err.Error()) > 1024 {
+		t.Fatalf("LoadPolicy of %d bytes: %.200v; want a short refusal", len(big), err)
 	}
 }
