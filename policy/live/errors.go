@@ -75,7 +75,10 @@ func (e *Error) Error() string {
 // target says what was asked for, in kubectl's words: resource "x" in API
 // group "g" at the cluster scope / in the namespace "n".
 func (e *Error) target() string {
-	if e.Resource == "" {
+	switch {
+	case e.Resource == "" && e.Group != "":
+		return "the API discovery document of " + e.Group
+	case e.Resource == "":
 		return "the API discovery documents"
 	}
 	s := fmt.Sprintf("resource %q", e.Resource)

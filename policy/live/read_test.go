@@ -429,6 +429,12 @@ func TestReadErrors(t *testing.T) {
 			message: "discover the API discovery documents: unusable answer",
 		},
 		{
+			name:    "forbidden group discovery",
+			routes:  base.With(livetest.Routes{discoveryOperatorV1a: {Status: 403, Body: `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \"system:anonymous\" cannot get path \"/apis/operator.openshift.io/v1alpha1\"","reason":"Forbidden","details":{},"code":403}`}}),
+			reason:  ErrForbidden,
+			message: `forbidden: cannot discover the API discovery document of operator.openshift.io: forbidden: User "system:anonymous" cannot get path "/apis/operator.openshift.io/v1alpha1"`,
+		},
+		{
 			name:    "server error",
 			routes:  base.With(livetest.Routes{listICSP: {Status: 500, File: "status/internal-error.json"}}),
 			reason:  ErrBadResponse,
