@@ -13,6 +13,7 @@ const (
 	exitRejected  = 1 // an object is invalid, or an image is denied by policy
 	exitUsage     = 2 // usage error, unreadable or invalid input or configuration
 	exitUndecided = 3 // could not decide: registry unreachable, timeout, auth failure
+	exitCluster   = 4 // the cluster could not be read: API server unreachable, forbidden, or a required kind not served
 )
 
 // exitError carries an exit code through cobra's error return. A nil err
