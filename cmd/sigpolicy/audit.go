@@ -76,8 +76,8 @@ least one could not be decided (and none denied or invalid).`,
 		},
 	}
 	fl := cmd.Flags()
-	f.source.register(cmd)
-	fl.StringVar(&f.namespace, "namespace", "", "namespace whose ImagePolicies apply (with -f or --root)")
+	f.source.register(cmd, &f.namespace)
+	fl.StringVarP(&f.namespace, "namespace", "n", "", "namespace whose ImagePolicies apply (with cluster objects or --root)")
 	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none; with --root, DIR/etc/containers/registries.conf when it exists)",
 		"images decided at once")
 	f.registry.concurrency = audit.DefaultConcurrency

@@ -15,6 +15,7 @@ import (
 // --kubeconfig and --context, with $KUBECONFIG and the in-cluster service
 // account as kubectl uses them, and the command's own namespace value.
 type clusterFlags struct {
+	live       bool
 	kubeconfig string
 	context    string
 	namespace  *string
@@ -26,24 +27,25 @@ type clusterFlags struct {
 // namespace file needs; a name reads only that namespace's, plus every
 // cluster-scoped object, which is all one namespace's decisions need.
 func (c *clusterFlags) register(fl *pflag.FlagSet, namespace *string) {
-	fl.StringVar(&c.kubeconfig, "kubeconfig", "",
-		"read the cluster objects, read-only, from the API server of this kubeconfig (default: $KUBECONFIG, ~/.kube/config, or the pod's service account)")
-	fl.StringVar(&c.context, "context", "", "kubeconfig context to use (default: its current context)")
+	fl.BoolVar(&c.live, "cluster", false,
+		"read the cluster objects, read-only, from the API server kubectl would use ($KUBECONFIG, ~/.kube/config, or the pod's service account)")
+	fl.StringVar(&c.kubeconfig, "kubeconfig", "", "read the cluster objects from the API server of this kubeconfig (implies --cluster)")
+	fl.StringVar(&c.context, "context", "", "kubeconfig context to use (implies --cluster; default: the current context)")
 	c.namespace = namespace
 }
 
 // requested reports whether a cluster flag was given.
-func (c *clusterFlags) requested() bool { return c.kubeconfig != "" || c.context != "" }
+func (c *clusterFlags) requested() bool { return c.live || c.kubeconfig != "" || c.context != "" }
 
 // load reads the objects from the cluster. The error carries the exit code:
 // exitCluster when the cluster could not be read, exitUsage for a missing
 // or broken configuration or objects the decoder cannot read.
-func (c *clusterFlags) load(ctx context.Context) (*policy.Set, error) {
+func (c *clusterFlags) load(ctx context.Context, decode policy.LoadOptions) (*policy.Set, error) {
 	cfg, err := live.Config(c.kubeconfig, c.context)
 	if err != nil {
 		return nil, clusterErr(err)
 	}
-	opts := live.Options{UserAgent: "sigpolicy/" + moduleVersion()}
+	opts := live.Options{UserAgent: "sigpolicy/" + moduleVersion(), Load: decode}
 	if c.namespace != nil {
 		opts.Namespace = *c.namespace
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/policy/live/livetest"
 )
 
@@ -24,7 +25,7 @@ func clusterObjectsCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := cf.load(cmd.Context())
+			set, err := cf.load(cmd.Context(), policy.LoadOptions{})
 			if err != nil {
 				return err
 			}
@@ -88,7 +89,7 @@ func TestClusterFlags(t *testing.T) {
 		{name: "every namespace", args: []string{"--kubeconfig", kubeconfig}, wantOut: all},
 		{name: "one namespace", args: []string{"--kubeconfig", kubeconfig, "-n", "team-a"},
 			wantOut: "ClusterImagePolicy openshift\nClusterImagePolicy p1\nImagePolicy team-a/app\nImage cluster\n"},
-		{name: "KUBECONFIG", env: kubeconfig, wantOut: all},
+		{name: "KUBECONFIG", args: []string{"--cluster"}, env: kubeconfig, wantOut: all},
 		{name: "context", args: []string{"--kubeconfig", kubeconfig, "--context", "elsewhere"},
 			wantCode: exitCluster, wantErr: "API server unreachable"},
 		{name: "unknown context", args: []string{"--kubeconfig", kubeconfig, "--context", "nope"},
@@ -124,10 +125,44 @@ func TestClusterFlagsRequested(t *testing.T) {
 	if cf.requested() {
 		t.Error("requested without flags")
 	}
-	if err := cmd.Flags().Parse([]string{"--context", "prod"}); err != nil {
-		t.Fatal(err)
+	for _, flag := range [][]string{{"--context", "prod"}, {"--kubeconfig", "k"}, {"--cluster"}} {
+		cf = clusterFlags{}
+		cmd = &cobra.Command{}
+		cf.register(cmd.Flags(), nil)
+		if err := cmd.Flags().Parse(flag); err != nil {
+			t.Fatal(err)
+		}
+		if !cf.requested() {
+			t.Errorf("%s not seen as a request for a cluster", flag)
+		}
 	}
-	if !cf.requested() {
-		t.Error("--context not seen as a request for a cluster")
-	}
+}
+
+// TestCommandsReadALiveCluster: every command that takes cluster objects
+// reads them from the recorded API server, and fails with exit 4 when the
+// cluster cannot be read.
+func TestCommandsReadALiveCluster(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	ok := livetest.NewServer(t, recordedAPI, livetest.OpenShift("500").With(livetest.Routes{
+		"/apis/config.openshift.io/v1/namespaces/team-a/imagepolicies?limit=500": {File: "lists/imagepolicies-team-a.json"},
+	}))
+	gone := livetest.NewServer(t, recordedAPI, nil)
+	gone.Close()
+	kubeconfig := ok.Kubeconfig(t, gone.URL)
+	forbidden := livetest.NewServer(t, recordedAPI, livetest.OpenShift("500").With(livetest.Routes{
+		"/apis/config.openshift.io/v1/clusterimagepolicies?limit=500": {Status: http.StatusForbidden, File: "status/forbidden-list-clusterimagepolicies.json"}}))
+	denied := forbidden.Kubeconfig(t, gone.URL)
+	outDir := t.TempDir()
+	runCases(t, []cliCase{
+		{"validate", "", []string{"validate", "--kubeconfig", kubeconfig}, exitOK, []string{"OK ClusterImagePolicy openshift\n", "OK ClusterImagePolicy p1\n"}, nil, nil},
+		{"lint", "", []string{"lint", "--kubeconfig", kubeconfig}, exitRejected, []string{"WARNING ConflictingScopes: ImagePolicy team-b/tools"}, nil, []string{"ReservedName"}},
+		{"render", "", []string{"render", "--kubeconfig", kubeconfig, "-o", outDir}, exitOK, []string{"etc/containers/policy.json"}, nil, nil},
+		{"verify an image outside every scope", "", []string{"verify", "--kubeconfig", kubeconfig, "-n", "team-a", "docker.io/library/busybox:1"}, exitOK,
+			[]string{"ALLOWED"}, nil, nil},
+		{"verify with the cluster unreachable", "", []string{"verify", "--kubeconfig", kubeconfig, "--context", "elsewhere", "docker.io/library/busybox:1"}, exitCluster,
+			nil, []string{"API server unreachable"}, nil},
+		{"verify, forbidden", "", []string{"verify", "--kubeconfig", denied, "docker.io/library/busybox:1"}, exitCluster, nil, []string{"forbidden"}, nil},
+		{"two object sources", "", []string{"lint", "--kubeconfig", kubeconfig, "-f", examples}, exitUsage, nil, []string{"two sources"}, nil},
+		{"cluster and a node root", "", []string{"verify", "--kubeconfig", kubeconfig, "--root", outDir, "busybox"}, exitUsage, nil, []string{"exactly one policy source"}, nil},
+	})
 }

@@ -9,19 +9,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigpolicy/sigpolicy/lint"
-	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 func newLintCmd() *cobra.Command {
 	var (
-		files          []string
+		objects        objectFlags
 		output         string
-		withDefault    bool
 		registriesConf string
 	)
 	cmd := &cobra.Command{
-		Use:   "lint -f PATH...",
+		Use:   "lint (-f PATH... | --cluster [--kubeconfig FILE] [--context NAME])",
 		Short: "Report what the MCO and CRI-O will make of ClusterImagePolicy and ImagePolicy objects",
 		Long: `lint validates ClusterImagePolicy and ImagePolicy objects as validate does, then
 applies the Machine Config Operator's rules and reports what a platform engineer
@@ -74,7 +72,7 @@ error or unreadable input.`,
 			if output != "text" && output != "json" {
 				return usageErr(fmt.Errorf("--output must be text or json, not %q", output))
 			}
-			set, err := loadSetWith(cmd, files, policy.LoadOptions{IncludeOpenShiftDefault: withDefault})
+			set, err := objects.load(cmd)
 			if err != nil {
 				return err
 			}
@@ -103,8 +101,7 @@ error or unreadable input.`,
 			return nil
 		},
 	}
-	addFileFlag(cmd, &files)
-	addOpenShiftPolicyFlag(cmd, &withDefault)
+	objects.register(cmd, nil)
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().StringVar(&registriesConf, "registries-conf", "", "check where signatures are read against this registries.conf (a node's own) instead of the rendered one")
 	return cmd

@@ -13,15 +13,14 @@ import (
 
 func newRenderCmd() *cobra.Command {
 	var (
-		files        []string
+		objects      objectFlags
 		imageConfig  string
 		outDir       string
 		toStdout     bool
 		releaseImage string
-		withPolicy   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "render -f PATH... [--image-config FILE] [-o DIR | --stdout]",
+		Use:   "render (-f PATH... | --cluster [--kubeconfig FILE] [--context NAME]) [--image-config FILE] [-o DIR | --stdout]",
 		Short: "Render policy.json, per-namespace policies, registries.conf and registries.d exactly as the MCO does",
 		Long: `render validates the objects like "validate", applies the Machine Config
 Operator's rules and writes, under DIR, the files the MCO puts on every node:
@@ -53,7 +52,7 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 			if toStdout && cmd.Flags().Changed("output") {
 				return usageErr(errors.New("--stdout and -o are mutually exclusive"))
 			}
-			set, err := loadSetWith(cmd, files, policy.LoadOptions{IncludeOpenShiftDefault: withPolicy})
+			set, err := objects.load(cmd)
 			if err != nil {
 				return err
 			}
@@ -103,8 +102,7 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 			return nil
 		},
 	}
-	addFileFlag(cmd, &files)
-	addOpenShiftPolicyFlag(cmd, &withPolicy)
+	objects.register(cmd, nil)
 	cmd.Flags().StringVar(&imageConfig, "image-config", "", `cluster image configuration (kind Image, name "cluster") when the -f inputs lack it`)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "rendered", "directory to write the node files under")
 	cmd.Flags().BoolVar(&toStdout, "stdout", false, "print the files instead of writing them")

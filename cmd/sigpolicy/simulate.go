@@ -55,7 +55,7 @@ authentication). The highest code wins.`,
 		},
 	}
 	fl := cmd.Flags()
-	f.source.register(cmd)
+	f.source.register(cmd, nil)
 	fl.StringArrayVar(&f.workloads, "workload", nil, `workload manifest file, directory (recursive: *.yaml, *.yml, *.json) or "-" for standard input; repeatable`)
 	fl.StringVar(&f.defaultNamespace, "default-namespace", simulate.DefaultNamespace, "namespace of workloads whose manifest names none")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json or junit")

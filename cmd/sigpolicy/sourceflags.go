@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -12,34 +11,42 @@ import (
 )
 
 // sourceFlags say where the cluster configuration of the commands that
-// decide pulls (verify, simulate) comes from: cluster objects (-f), a node
-// root (--root) or a policy file (--policy).
+// decide pulls (verify, simulate, audit) comes from: cluster objects (-f or
+// a live cluster), a node root (--root) or a policy file (--policy).
 type sourceFlags struct {
-	files       []string
-	withDefault bool
+	objects     objectFlags
 	root        string
 	policyFile  string
 	registriesD string
 }
 
-func (s *sourceFlags) register(cmd *cobra.Command) {
+// register adds the flags; namespace is the command's namespace value, nil
+// when it decides every namespace.
+func (s *sourceFlags) register(cmd *cobra.Command, namespace *string) {
 	fl := cmd.Flags()
-	addFileFlag(cmd, &s.files)
-	addOpenShiftPolicyFlag(cmd, &s.withDefault)
+	s.objects.register(cmd, namespace)
 	fl.StringVar(&s.root, "root", "", "root directory of a node's files")
 	fl.StringVar(&s.policyFile, "policy", "", "policy.json to enforce")
 	fl.StringVar(&s.registriesD, "registries-d", "", "registries.d directory (with --policy)")
 }
 
 // readsStdin reports whether the policy source is standard input.
-func (s *sourceFlags) readsStdin() bool { return slices.Contains(s.files, "-") }
+func (s *sourceFlags) readsStdin() bool { return s.objects.readsStdin() }
 
 // compile loads and compiles the configuration once; every failure is a
 // usage or input error (exit 2), worded with the flags.
 func (s *sourceFlags) compile(cmd *cobra.Command, registriesConf string) (*cluster.Compiled, error) {
+	var set *policy.Set
+	if s.objects.cluster.requested() {
+		var err error
+		if set, err = s.objects.load(cmd); err != nil {
+			return nil, err
+		}
+	}
 	compiled, err := cluster.Load(cluster.Source{
-		Objects:        s.files,
-		Load:           policy.LoadOptions{Stdin: cmd.InOrStdin(), IncludeOpenShiftDefault: s.withDefault},
+		Objects:        s.objects.files,
+		Load:           s.objects.options(cmd),
+		Set:            set,
 		Root:           s.root,
 		PolicyFile:     s.policyFile,
 		RegistriesD:    s.registriesD,
@@ -47,13 +54,13 @@ func (s *sourceFlags) compile(cmd *cobra.Command, registriesConf string) (*clust
 	})
 	switch {
 	case errors.Is(err, cluster.ErrNoSource), errors.Is(err, cluster.ErrManySources):
-		return nil, usageErr(errors.New("exactly one policy source is needed: -f PATH... (cluster objects), --root DIR (a node's files) or --policy FILE"))
+		return nil, usageErr(errors.New("exactly one policy source is needed: -f PATH... (cluster objects), --cluster (a live cluster's objects), --root DIR (a node's files) or --policy FILE"))
 	case errors.Is(err, cluster.ErrRegistriesDWithoutPolicyFile):
 		return nil, usageErr(errors.New("--registries-d goes with --policy; -f and --root bring their own registries.d"))
 	case err != nil:
 		return nil, usageErr(err)
-	case s.withDefault && len(s.files) == 0:
-		return nil, usageErr(errors.New("--openshift-default-policy goes with -f: node files already hold what the cluster rendered"))
+	case s.objects.withDefault && !s.objects.given():
+		return nil, usageErr(errors.New("--openshift-default-policy goes with cluster objects: node files already hold what the cluster rendered"))
 	}
 	return compiled, nil
 }

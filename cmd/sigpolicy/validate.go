@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,18 +11,17 @@ import (
 )
 
 func newValidateCmd() *cobra.Command {
-	var (
-		files      []string
-		withPolicy bool
-	)
+	var objects objectFlags
 	cmd := &cobra.Command{
-		Use:   "validate -f PATH...",
+		Use:   "validate (-f PATH... | --cluster [--kubeconfig FILE] [--context NAME])",
 		Short: "Validate image policies, mirror sets and the image config as the API server would",
 		Long: `validate decodes the objects the Machine Config Operator renders node image
 configuration from: ClusterImagePolicy, ImagePolicy, ImageDigestMirrorSet,
 ImageTagMirrorSet, ImageContentSourcePolicy and the cluster Image config (YAML or
 JSON, several documents per file, directories recursively, "-" for standard input,
-List kinds, "oc get -o yaml" output, must-gather trees). It applies every OpenAPI
+List kinds, "oc get -o yaml" output, must-gather trees), or read-only from a live
+cluster's API server (--cluster: $KUBECONFIG, ~/.kube/config or the pod's service
+account, as kubectl; --kubeconfig and --context choose another). It applies every OpenAPI
 and CEL rule of their CustomResourceDefinitions, with the API server's field paths
 and messages. Unknown fields are errors (strict field validation, as kubectl apply
 does). Other kinds are skipped with a note.
@@ -33,10 +31,11 @@ document number and field path. Key and certificate data that pass the API
 server's marker checks but that the node's containers library cannot load are
 reported too: such a policy would deny every pull under its scopes.
 
-Exit codes: 0 all valid, 1 an object is invalid, 2 usage error or unreadable input.`,
+Exit codes: 0 all valid, 1 an object is invalid, 2 usage error or unreadable input,
+4 the cluster could not be read.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := loadSetWith(cmd, files, policy.LoadOptions{IncludeOpenShiftDefault: withPolicy})
+			set, err := objects.load(cmd)
 			if err != nil {
 				return err
 			}
@@ -46,8 +45,7 @@ Exit codes: 0 all valid, 1 an object is invalid, 2 usage error or unreadable inp
 			return nil
 		},
 	}
-	addFileFlag(cmd, &files)
-	addOpenShiftPolicyFlag(cmd, &withPolicy)
+	objects.register(cmd, nil)
 	return cmd
 }
 
@@ -59,24 +57,6 @@ func addOpenShiftPolicyFlag(cmd *cobra.Command, include *bool) {
 func addFileFlag(cmd *cobra.Command, files *[]string) {
 	cmd.Flags().StringArrayVarP(files, "filename", "f", nil,
 		`file, directory (recursive: *.yaml, *.yml, *.json) or "-" for standard input; repeatable`)
-}
-
-// loadSet loads the -f inputs; unreadable or unparsable input is a usage error.
-func loadSet(cmd *cobra.Command, files []string) (*policy.Set, error) {
-	return loadSetWith(cmd, files, policy.LoadOptions{})
-}
-
-// loadSetWith is loadSet with load options; standard input is the command's.
-func loadSetWith(cmd *cobra.Command, files []string, opts policy.LoadOptions) (*policy.Set, error) {
-	if len(files) == 0 {
-		return nil, usageErr(errors.New("at least one -f PATH is required"))
-	}
-	opts.Stdin = cmd.InOrStdin()
-	set, err := policy.LoadWithOptions(opts, files...)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	return set, nil
 }
 
 // report prints notes, one OK line per valid object and every error; it

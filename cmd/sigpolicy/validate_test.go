@@ -101,7 +101,7 @@ spec:
 		{"broken YAML", "", []string{"validate", "-f", broken}, exitUsage, nil, []string{"broken.yaml, document 1"}, nil},
 		{"empty file", "", []string{"validate", "-f", empty}, exitUsage, nil, []string{"empty input"}, nil},
 		{"missing file", "", []string{"validate", "-f", filepath.Join(dir, "nope.yaml")}, exitUsage, nil, []string{"no such file"}, nil},
-		{"no -f", "", []string{"validate"}, exitUsage, nil, []string{"at least one -f PATH is required"}, nil},
+		{"no -f", "", []string{"validate"}, exitUsage, nil, []string{"at least one -f PATH"}, nil},
 		{"positional argument", "", []string{"validate", "x.yaml"}, exitUsage, nil, []string{"unknown command"}, nil},
 	})
 }

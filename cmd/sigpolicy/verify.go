@@ -50,8 +50,8 @@ image not found). With several images the highest code wins.`,
 		},
 	}
 	fl := cmd.Flags()
-	f.source.register(cmd)
-	fl.StringVar(&f.namespace, "namespace", "", "namespace whose ImagePolicies apply (with -f or --root)")
+	f.source.register(cmd, &f.namespace)
+	fl.StringVarP(&f.namespace, "namespace", "n", "", "namespace whose ImagePolicies apply (with cluster objects or --root)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none; with --root, DIR/etc/containers/registries.conf when it exists)",
 		"images decided at once")
