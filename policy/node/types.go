@@ -61,9 +61,9 @@ type SigstoreRequirement struct {
 }
 
 // SigstoreRoot is the root of trust of a sigstoreSigned requirement: a
-// PublicKeyRoot, FulcioRoot or PKIRoot value. The interface is sealed, so
-// each root type is exactly one of the library's valid combinations of
-// keys, Fulcio, PKI and Rekor keys.
+// PublicKeyRoot, FulcioRoot or PKIRoot value (not a pointer). The interface
+// is sealed, and each root type has the fields of one of the library's
+// valid combinations of keys, Fulcio, PKI and Rekor keys.
 type SigstoreRoot interface{ sigstoreRoot() }
 
 // PublicKeyRoot trusts signatures made by one of its public keys
