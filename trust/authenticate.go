@@ -29,114 +29,31 @@ type Authentication struct {
 // now is the current time for PKI chains. On rejection the error is a
 // *Failure and the returned steps end with the failed one.
 func (s *Sigstore) Authenticate(untrustedPayload []byte, untrustedAnnotations map[string]string, now time.Time) (Authentication, error) {
-	var auth Authentication
-	auth.Steps = make([]Step, 0, 5)
-	reject := func(f *Failure) (Authentication, error) {
-		auth.Steps = append(auth.Steps, f.Step())
-		auth.ValidUntil = time.Time{}
-		return auth, f
-	}
+	steps := make([]Step, 0, 5)
 	b64Signature, ok := untrustedAnnotations[SignatureAnnotation]
 	if !ok {
-		return reject(missing(SignatureAnnotation))
+		return rejected(steps, missing(SignatureAnnotation))
 	}
-
-	var candidates []sigsig.Verifier
-	switch s.kind {
-	case RootPublicKeys:
-		if s.rekorKeys == nil {
-			candidates = make([]sigsig.Verifier, len(s.keys))
-			for i, k := range s.keys {
-				candidates[i] = k.verifier
-			}
-			break
-		}
-		set, ok := untrustedAnnotations[SETAnnotation]
-		if !ok {
-			return reject(missing(SETAnnotation))
-		}
-		key, entry, f := s.keyLoggedInSET([]byte(set), b64Signature, untrustedPayload)
-		if f != nil {
-			return reject(f)
-		}
-		auth.Steps = append(auth.Steps, entry.step())
-		candidates = []sigsig.Verifier{key.verifier}
-
-	case RootFulcio:
-		set, ok := untrustedAnnotations[SETAnnotation]
-		if !ok {
-			return reject(missing(SETAnnotation))
-		}
-		cert, ok := untrustedAnnotations[CertificateAnnotation]
-		if !ok {
-			return reject(missing(CertificateAnnotation))
-		}
-		entry, f := s.verifySET([]byte(set))
-		if f == nil {
-			f = entry.matchCertificatePEM([]byte(cert))
-		}
-		if f == nil {
-			f = entry.matchSignature(b64Signature, untrustedPayload)
-		}
-		if f != nil {
-			return reject(f)
-		}
-		auth.Steps = append(auth.Steps, entry.step())
-		v, f := s.fulcio.verify(entry.integratedTime, []byte(cert), []byte(untrustedAnnotations[ChainAnnotation]), &auth.Steps)
-		if f != nil {
-			return reject(f)
-		}
-		candidates = []sigsig.Verifier{v}
-
-	case RootPKI:
-		cert, ok := untrustedAnnotations[CertificateAnnotation]
-		if !ok {
-			return reject(missing(CertificateAnnotation))
-		}
-		v, notAfter, f := s.pki.verify(now, []byte(cert), []byte(untrustedAnnotations[ChainAnnotation]), &auth.Steps)
-		if f != nil {
-			return reject(f)
-		}
-		candidates = []sigsig.Verifier{v}
-		auth.ValidUntil = notAfter
+	v, f := s.root.vouch(layer{untrustedPayload: untrustedPayload, untrustedAnnotations: untrustedAnnotations,
+		untrustedB64Signature: b64Signature, now: now}, steps)
+	if f != nil {
+		return rejected(v.steps, f)
 	}
-
+	candidates := v.keys
+	if v.cert != nil {
+		candidates = []sigsig.Verifier{v.cert}
+	}
 	if f := verifyPayloadSignature(candidates, b64Signature, untrustedPayload); f != nil {
-		return reject(f)
+		return rejected(v.steps, f)
 	}
-	auth.Steps = append(auth.Steps, Step{Name: string(CheckSignature), Passed: true,
-		Expected: signatureExpected(len(candidates)), Got: "signature verified"})
-	return auth, nil
+	return Authentication{
+		Steps:      append(v.steps, Step{Name: string(CheckSignature), Passed: true, Expected: signatureExpected(len(candidates)), Got: "signature verified"}),
+		ValidUntil: v.validUntil,
+	}, nil
 }
 
-// keyLoggedInSET finds the first configured key the SET records for this
-// signature. A SET failure that does not depend on the key is reported once
-// per key, as the library, which re-verifies the SET for every key, does.
-func (s *Sigstore) keyLoggedInSET(set []byte, b64Signature string, payload []byte) (publicKey, *loggedEntry, *Failure) {
-	var failures []string
-	reason := ReasonUntrustedKey
-	entry, f := s.verifySET(set)
-	if f != nil {
-		for range s.keys {
-			failures = append(failures, f.Error())
-		}
-		reason = f.Reason
-	} else {
-		for _, k := range s.keys {
-			f := entry.matchKeyDER(k.der)
-			if f == nil {
-				if f = entry.matchSignature(b64Signature, payload); f == nil {
-					return k, entry, nil
-				}
-			}
-			if f.Reason != ReasonUntrustedKey {
-				reason = f.Reason
-			}
-			failures = append(failures, f.Error())
-		}
-	}
-	return publicKey{}, nil, fail(CheckRekorSET, reason, setExpected, "",
-		fmt.Sprintf("No public key verified against the RekorSET: %s", strings.Join(failures, ", ")))
+func rejected(steps []Step, f *Failure) (Authentication, error) {
+	return Authentication{Steps: append(steps, f.Step())}, f
 }
 
 // certificateVerifier loads a verifier for a certificate's key (ECDSA, RSA

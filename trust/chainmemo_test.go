@@ -54,7 +54,7 @@ func TestCertMemoReusesOnlyRepeatableVerifications(t *testing.T) {
 	leafPEM, chainPEM := pemOf(leaf), pemOf(c.inter, c.root)
 	annotations := map[string]string{SignatureAnnotation: base64.StdEncoding.EncodeToString(sig),
 		CertificateAnnotation: string(leafPEM), ChainAnnotation: string(chainPEM)}
-	req := &node.SigstoreRequirement{PKI: &node.PKIRoot{CARootsData: pemOf(c.root, earlyRoot, lateRoot), SubjectEmail: "a@example.com"}}
+	req := &node.SigstoreRequirement{Root: node.PKIRoot{CARoots: node.PEMData(pemOf(c.root, earlyRoot, lateRoot)), SubjectEmail: "a@example.com"}}
 	verifiedAt := start.Add(time.Hour)
 
 	for _, tc := range []struct {
@@ -80,7 +80,7 @@ func TestCertMemoReusesOnlyRepeatableVerifications(t *testing.T) {
 			if _, err := warm.Authenticate(payload, annotations, verifiedAt); err != nil {
 				t.Fatal(err)
 			}
-			if hit := warm.pki.memo.lookup(newCertKey(leafPEM, chainPEM), tc.at) != nil; hit != tc.hit {
+			if hit := warm.root.(*pkiRoot).memo.lookup(newCertKey(leafPEM, chainPEM), tc.at) != nil; hit != tc.hit {
 				t.Fatalf("memo hit = %v, want %v", hit, tc.hit)
 			}
 			got, gotErr := warm.Authenticate(payload, annotations, tc.at)

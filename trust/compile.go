@@ -1,162 +1,82 @@
 package trust
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
-
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
-	sigsig "github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 // Compile reads and parses every key and certificate a sigstoreSigned
 // requirement names. An error means the requirement cannot be evaluated at
-// all (unreadable file, bad PEM, inconsistent configuration); the message
-// follows the containers image library's where it has one.
+// all (unreadable file, bad PEM, a non-ECDSA Rekor key, a root without its
+// required material); the message follows the containers image library's
+// where it has one, and errors come in the library's order.
+//
+// Combinations the library refuses (two roots, two sources of one kind,
+// Fulcio without Rekor keys, PKI with Rekor keys) cannot be expressed by the
+// node types, so nothing here looks for them.
 func Compile(req *node.SigstoreRequirement) (*Sigstore, error) {
 	if req == nil {
 		return nil, errors.New("no sigstoreSigned requirement to compile")
 	}
-	keyPEMs, err := loadSources(`Internal inconsistency: more than one of "keyPath", "keyPaths", "keyData", "keyDatas" specified`,
-		req.KeyPath, req.KeyPaths, req.KeyData, req.KeyDatas)
-	if err != nil {
-		return nil, err
-	}
-	rekorPEMs, err := loadSources(`Internal inconsistency: both "rekorPublicKeyPath" and "rekorPublicKeyData" specified`,
-		req.RekorPublicKeyPath, req.RekorPublicKeyPaths, req.RekorPublicKeyData, req.RekorPublicKeyDatas)
-	if err != nil {
-		return nil, err
-	}
-
-	roots := 0
-	for _, set := range []bool{keyPEMs != nil, req.Fulcio != nil, req.PKI != nil} {
-		if set {
-			roots++
-		}
-	}
-	if roots != 1 {
-		return nil, errors.New("Internal inconsistency: exactly one of public key, Fulcio, or PKI must be specified")
-	}
-
-	s := &Sigstore{}
-	if rekorPEMs != nil {
-		if s.rekorKeys, err = parseRekorKeys(rekorPEMs); err != nil {
-			return nil, err
-		}
-	}
-	switch {
-	case keyPEMs != nil:
-		s.kind = RootPublicKeys
-		s.keys, err = parsePublicKeys(keyPEMs)
-	case req.Fulcio != nil:
-		if s.rekorKeys == nil {
-			return nil, errors.New("Internal inconsistency: Fulcio CA specified without a Rekor public key")
-		}
-		s.kind = RootFulcio
-		s.fulcio, err = compileFulcio(req.Fulcio)
+	var r root
+	var err error
+	switch root := req.Root.(type) {
+	case node.PublicKeyRoot:
+		r, err = compilePublicKeys(root)
+	case node.FulcioRoot:
+		r, err = compileFulcio(root)
+	case node.PKIRoot:
+		r, err = compilePKI(root)
+	case nil:
+		return nil, errors.New("sigstoreSigned requirement without a root of trust")
 	default:
-		if s.rekorKeys != nil {
-			return nil, errors.New("Internal inconsistency: PKI specified with a Rekor public key")
-		}
-		s.kind = RootPKI
-		s.pki, err = compilePKI(req.PKI)
+		return nil, fmt.Errorf("unsupported root of trust %T", req.Root)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.fingerprint = s.computeFingerprint()
-	return s, nil
+	return &Sigstore{root: r, fingerprint: fingerprintOf(r)}, nil
 }
 
-// loadSources returns the bytes named by at most one of a path, a list of
-// paths, one inline value or a list of inline values; nil if none is set.
-func loadSources(inconsistency string, path string, paths []string, data []byte, datas [][]byte) ([][]byte, error) {
-	sources := 0
-	var res [][]byte
-	if path != "" {
-		sources++
-		d, err := os.ReadFile(path)
+// readKeys returns the PEM data a key source names, in order, reading files
+// as the library does. A nil source is an error naming what is missing.
+func readKeys(src node.KeySource, what string) ([][]byte, error) {
+	switch s := src.(type) {
+	case node.PEMPath:
+		d, err := os.ReadFile(string(s))
 		if err != nil {
 			return nil, err
 		}
-		res = [][]byte{d}
-	}
-	if paths != nil {
-		sources++
-		res = [][]byte{}
-		for _, p := range paths {
+		return [][]byte{d}, nil
+	case node.PEMPaths:
+		res := make([][]byte, 0, len(s))
+		for _, p := range s {
 			d, err := os.ReadFile(p)
 			if err != nil {
 				return nil, err
 			}
 			res = append(res, d)
 		}
+		return res, nil
+	case node.PEMData:
+		return [][]byte{s}, nil
+	case node.PEMDatas:
+		return s, nil
 	}
-	if data != nil {
-		sources++
-		res = [][]byte{data}
-	}
-	if datas != nil {
-		sources++
-		res = datas
-	}
-	if sources > 1 {
-		return nil, errors.New(inconsistency)
-	}
-	return res, nil
+	return nil, fmt.Errorf("no %s configured", what)
 }
 
-func parsePublicKeys(pems [][]byte) ([]publicKey, error) {
-	if len(pems) == 0 {
-		return nil, errors.New(`Internal inconsistency: "keyPath", "keyPaths", "keyData" and "keyDatas" produced no public keys`)
+// readCerts returns the PEM data a certificate source names. A nil source
+// is an error naming what is missing.
+func readCerts(src node.CertSource, what string) ([]byte, error) {
+	switch s := src.(type) {
+	case node.PEMPath:
+		return os.ReadFile(string(s))
+	case node.PEMData:
+		return s, nil
 	}
-	keys := make([]publicKey, 0, len(pems))
-	for i, p := range pems {
-		pk, err := cryptoutils.UnmarshalPEMToPublicKey(p)
-		if err != nil {
-			return nil, fmt.Errorf("parsing public key %d: %w", i+1, err)
-		}
-		k, err := newPublicKey(pk)
-		if err != nil {
-			return nil, fmt.Errorf("public key %d: %w", i+1, err)
-		}
-		keys = append(keys, k)
-	}
-	return keys, nil
-}
-
-func newPublicKey(pk crypto.PublicKey) (publicKey, error) {
-	der, err := x509.MarshalPKIXPublicKey(pk)
-	if err != nil {
-		return publicKey{}, err
-	}
-	v, err := sigsig.LoadVerifier(pk, crypto.SHA256)
-	if err != nil {
-		return publicKey{}, err
-	}
-	return publicKey{der: der, verifier: v}, nil
-}
-
-func parseRekorKeys(pems [][]byte) ([]*ecdsa.PublicKey, error) {
-	if len(pems) == 0 {
-		return nil, errors.New(`Internal inconsistency: "rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData" and "rekorPublicKeyDatas" produced no public keys`)
-	}
-	keys := make([]*ecdsa.PublicKey, 0, len(pems))
-	for i, p := range pems {
-		pk, err := cryptoutils.UnmarshalPEMToPublicKey(p)
-		if err != nil {
-			return nil, fmt.Errorf("parsing Rekor public key %d: %w", i+1, err)
-		}
-		ec, ok := pk.(*ecdsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("Rekor public key %d is not using ECDSA", i+1)
-		}
-		keys = append(keys, ec)
-	}
-	return keys, nil
+	return nil, fmt.Errorf("no %s configured", what)
 }

@@ -6,9 +6,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -72,42 +75,48 @@ func TestCompile(t *testing.T) {
 	if err := os.WriteFile(keyFile, ec, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fulcio := &node.FulcioRoot{CAData: ca, OIDCIssuer: "https://issuer", SubjectEmail: "a@b"}
+	fulcio := func(ca node.CertSource, issuer, email string, rekor node.KeySource) node.FulcioRoot {
+		return node.FulcioRoot{CA: ca, OIDCIssuer: issuer, SubjectEmail: email, Rekor: rekor}
+	}
 	tests := []struct {
 		desc  string
-		req   *node.SigstoreRequirement
+		root  node.SigstoreRoot
 		kind  RootKind
 		rekor bool
 		err   string
 	}{
-		{"key file", &node.SigstoreRequirement{KeyPath: keyFile}, RootPublicKeys, false, ""},
-		{"key data of every supported type", &node.SigstoreRequirement{KeyDatas: [][]byte{ec, rsaKey, ed}}, RootPublicKeys, false, ""},
-		{"keys and Rekor", &node.SigstoreRequirement{KeyPaths: []string{keyFile}, RekorPublicKeyDatas: [][]byte{ec, ec}}, RootPublicKeys, true, ""},
-		{"Fulcio and Rekor", &node.SigstoreRequirement{Fulcio: fulcio, RekorPublicKeyData: ec}, RootFulcio, true, ""},
-		{"PKI", &node.SigstoreRequirement{PKI: &node.PKIRoot{CARootsData: ca, CAIntermediatesData: ca, SubjectHostname: "h"}}, RootPKI, false, ""},
-		{"nothing", &node.SigstoreRequirement{}, "", false, "exactly one of public key, Fulcio, or PKI"},
-		{"keys and Fulcio", &node.SigstoreRequirement{KeyData: ec, Fulcio: fulcio, RekorPublicKeyData: ec}, "", false, "exactly one of public key, Fulcio, or PKI"},
-		{"two key sources", &node.SigstoreRequirement{KeyData: ec, KeyPath: keyFile}, "", false, `more than one of "keyPath", "keyPaths", "keyData", "keyDatas"`},
-		{"empty key list", &node.SigstoreRequirement{KeyDatas: [][]byte{}}, "", false, "produced no public keys"},
-		{"unreadable key file", &node.SigstoreRequirement{KeyPath: filepath.Join(dir, "missing.pub")}, "", false, "no such file or directory"},
-		{"unreadable file among key paths", &node.SigstoreRequirement{KeyPaths: []string{keyFile, filepath.Join(dir, "missing.pub")}}, "", false, "no such file or directory"},
-		{"key not PEM", &node.SigstoreRequirement{KeyData: []byte("nope")}, "", false, "parsing public key 1: PEM decoding failed"},
-		{"second key not PEM", &node.SigstoreRequirement{KeyDatas: [][]byte{ec, []byte("nope")}}, "", false, "parsing public key 2: PEM decoding failed"},
-		{"Rekor key RSA", &node.SigstoreRequirement{KeyData: ec, RekorPublicKeyDatas: [][]byte{ec, rsaKey}}, "", false, "Rekor public key 2 is not using ECDSA"},
-		{"Rekor key not PEM", &node.SigstoreRequirement{KeyData: ec, RekorPublicKeyData: []byte("x")}, "", false, "parsing Rekor public key 1"},
-		{"Fulcio without Rekor", &node.SigstoreRequirement{Fulcio: fulcio}, "", false, "Fulcio CA specified without a Rekor public key"},
-		{"PKI with Rekor", &node.SigstoreRequirement{PKI: &node.PKIRoot{CARootsData: ca, SubjectEmail: "a@b"}, RekorPublicKeyData: ec}, "", false, "PKI specified with a Rekor public key"},
-		{"Fulcio CA not a certificate", &node.SigstoreRequirement{Fulcio: &node.FulcioRoot{CAData: ec, OIDCIssuer: "i", SubjectEmail: "e"}, RekorPublicKeyData: ec}, "", false, "error loading Fulcio CA certificates"},
-		{"Fulcio without issuer", &node.SigstoreRequirement{Fulcio: &node.FulcioRoot{CAData: ca, SubjectEmail: "e"}, RekorPublicKeyData: ec}, "", false, "without OIDC issuer"},
-		{"Fulcio without email", &node.SigstoreRequirement{Fulcio: &node.FulcioRoot{CAData: ca, OIDCIssuer: "i"}, RekorPublicKeyData: ec}, "", false, "without subject email"},
-		{"Fulcio with path and data", &node.SigstoreRequirement{Fulcio: &node.FulcioRoot{CAPath: keyFile, CAData: ca, OIDCIssuer: "i", SubjectEmail: "e"}, RekorPublicKeyData: ec}, "", false, `both "caPath" and "caData"`},
-		{"PKI roots not certificates", &node.SigstoreRequirement{PKI: &node.PKIRoot{CARootsData: ec, SubjectEmail: "a@b"}}, "", false, "error loading PKI CA Roots certificates"},
-		{"PKI intermediates not certificates", &node.SigstoreRequirement{PKI: &node.PKIRoot{CARootsData: ca, CAIntermediatesData: []byte("x"), SubjectEmail: "a@b"}}, "", false, "loading trusted intermediate certificates"},
-		{"PKI without subject", &node.SigstoreRequirement{PKI: &node.PKIRoot{CARootsData: ca}}, "", false, "without subject email or subject hostname"},
+		{"key file", node.PublicKeyRoot{Keys: node.PEMPath(keyFile)}, RootPublicKeys, false, ""},
+		{"key data of every supported type", node.PublicKeyRoot{Keys: node.PEMDatas{ec, rsaKey, ed}}, RootPublicKeys, false, ""},
+		{"keys and Rekor", node.PublicKeyRoot{Keys: node.PEMPaths{keyFile}, Rekor: node.PEMDatas{ec, ec}}, RootPublicKeys, true, ""},
+		{"empty key list", node.PublicKeyRoot{Keys: node.PEMDatas{}}, RootPublicKeys, false, ""},
+		{"Fulcio and Rekor", fulcio(node.PEMData(ca), "https://issuer", "a@b", node.PEMData(ec)), RootFulcio, true, ""},
+		{"PKI", node.PKIRoot{CARoots: node.PEMData(ca), CAIntermediates: node.PEMData(ca), SubjectHostname: "h"}, RootPKI, false, ""},
+		{"no root", nil, "", false, "without a root of trust"},
+		{"a pointer to a root", &node.PKIRoot{CARoots: node.PEMData(ca), SubjectHostname: "h"}, "", false, "unsupported root of trust *node.PKIRoot"},
+		{"no keys", node.PublicKeyRoot{Rekor: node.PEMData(ec)}, "", false, "no public keys configured"},
+		{"unreadable key file", node.PublicKeyRoot{Keys: node.PEMPath(filepath.Join(dir, "missing.pub"))}, "", false, "no such file or directory"},
+		{"unreadable file among key paths", node.PublicKeyRoot{Keys: node.PEMPaths{keyFile, filepath.Join(dir, "missing.pub")}}, "", false, "no such file or directory"},
+		{"key not PEM", node.PublicKeyRoot{Keys: node.PEMData("nope")}, "", false, "parsing public key 1: PEM decoding failed"},
+		{"second key not PEM", node.PublicKeyRoot{Keys: node.PEMDatas{ec, []byte("nope")}}, "", false, "parsing public key 2: PEM decoding failed"},
+		{"Rekor key RSA", node.PublicKeyRoot{Keys: node.PEMData(ec), Rekor: node.PEMDatas{ec, rsaKey}}, "", false, "Rekor public key 2 is not using ECDSA"},
+		{"Rekor key not PEM", node.PublicKeyRoot{Keys: node.PEMData(ec), Rekor: node.PEMData("x")}, "", false, "parsing Rekor public key 1"},
+		{"key not PEM before Rekor key RSA", node.PublicKeyRoot{Keys: node.PEMData("nope"), Rekor: node.PEMData(rsaKey)}, "", false, "parsing public key 1: PEM decoding failed"},
+		{"Fulcio without Rekor", fulcio(node.PEMData(ca), "i", "e", nil), "", false, "no Rekor public keys configured"},
+		{"Fulcio without CA", fulcio(nil, "i", "e", node.PEMData(ec)), "", false, "no Fulcio CA certificates configured"},
+		{"Fulcio CA not a certificate", fulcio(node.PEMData(ec), "i", "e", node.PEMData(ec)), "", false, "error loading Fulcio CA certificates"},
+		{"Fulcio CA not a certificate before Rekor key RSA", fulcio(node.PEMData(ec), "i", "e", node.PEMData(rsaKey)), "", false, "error loading Fulcio CA certificates"},
+		{"Fulcio CA file unreadable", fulcio(node.PEMPath(filepath.Join(dir, "missing.pem")), "i", "e", node.PEMData(ec)), "", false, "no such file or directory"},
+		{"Fulcio without issuer", fulcio(node.PEMData(ca), "", "e", node.PEMData(ec)), "", false, "without OIDC issuer"},
+		{"Fulcio without email", fulcio(node.PEMData(ca), "i", "", node.PEMData(ec)), "", false, "without subject email"},
+		{"PKI without roots", node.PKIRoot{SubjectEmail: "a@b"}, "", false, "no PKI CA roots configured"},
+		{"PKI roots not certificates", node.PKIRoot{CARoots: node.PEMData(ec), SubjectEmail: "a@b"}, "", false, "error loading PKI CA Roots certificates"},
+		{"PKI intermediates not certificates", node.PKIRoot{CARoots: node.PEMData(ca), CAIntermediates: node.PEMData("x"), SubjectEmail: "a@b"}, "", false, "loading trusted intermediate certificates"},
+		{"PKI intermediates file unreadable", node.PKIRoot{CARoots: node.PEMData(ca), CAIntermediates: node.PEMPath(filepath.Join(dir, "missing.pem")), SubjectEmail: "a@b"}, "", false, "no such file or directory"},
+		{"PKI without subject", node.PKIRoot{CARoots: node.PEMData(ca)}, "", false, "without subject email or subject hostname"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			s, err := Compile(tc.req)
+			s, err := Compile(&node.SigstoreRequirement{Root: tc.root})
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)
@@ -119,6 +128,52 @@ func TestCompile(t *testing.T) {
 			}
 			if s.Kind() != tc.kind || s.UsesRekor() != tc.rekor {
 				t.Errorf("kind %q rekor %v, want %q %v", s.Kind(), s.UsesRekor(), tc.kind, tc.rekor)
+			}
+		})
+	}
+}
+
+// TestEmptyListsTrustNothing: an empty key or Rekor key list, which the
+// parser refuses, compiles into a root that authenticates no signature.
+func TestEmptyListsTrustNothing(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(k.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	payload := []byte("payload")
+	digest := sha256.Sum256(payload)
+	sig, err := ecdsa.SignASN1(rand.Reader, k, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	annotations := map[string]string{SignatureAnnotation: base64.StdEncoding.EncodeToString(sig), SETAnnotation: "{}"}
+	for _, tc := range []struct {
+		desc  string
+		root  node.PublicKeyRoot
+		check Check
+	}{
+		{"the signing key", node.PublicKeyRoot{Keys: node.PEMData(pub)}, ""},
+		{"no keys", node.PublicKeyRoot{Keys: node.PEMDatas{}}, CheckSignature},
+		{"no key paths", node.PublicKeyRoot{Keys: node.PEMPaths{}}, CheckSignature},
+		{"no Rekor keys", node.PublicKeyRoot{Keys: node.PEMData(pub), Rekor: node.PEMDatas{}}, CheckRekorSET},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			s, err := Compile(&node.SigstoreRequirement{Root: tc.root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.Authenticate(payload, annotations, time.Now())
+			var f *Failure
+			switch {
+			case tc.check == "" && err != nil:
+				t.Fatalf("rejected: %v", err)
+			case tc.check != "" && (!errors.As(err, &f) || f.Check != tc.check):
+				t.Fatalf("error %v, want a %s failure", err, tc.check)
 			}
 		})
 	}

@@ -4,11 +4,21 @@
 // image library (go.podman.io/image/v5/signature) does at pull time.
 //
 // Rules:
-//   - Compile reads every key and CA file named by the requirement and parses
-//     every PEM once. Rekor keys must be ECDSA. A requirement with more than
-//     one of keys, Fulcio and PKI, Fulcio without Rekor, or PKI with Rekor
-//     does not compile. A compile error means the requirement cannot be
-//     evaluated; it is never turned into an allow.
+//   - Compile dispatches once on the requirement's root (node.PublicKeyRoot,
+//     FulcioRoot or PKIRoot). Each root is one file here — publickeys.go,
+//     fulcio.go, pki.go — with its compile function, its checks and its
+//     fingerprint; a new root type is a node type with its parser, one such
+//     file and one case in Compile. Compile reads every key and CA file the
+//     root names and parses every PEM once, in the library's order. The
+//     combinations the library refuses (two roots or sources, Fulcio without
+//     Rekor keys, PKI with them) cannot be expressed, so nothing looks for
+//     them. It refuses what the parser cannot know: an unreadable file, bad
+//     PEM, a non-ECDSA Rekor key, a CA file without a certificate. For roots
+//     built in Go it also refuses a missing root or required source, and a
+//     Fulcio root without issuer or email or a PKI root without subject,
+//     which would accept more than the library; an empty key list (which the
+//     parser refuses too) trusts no key. A compile error means the
+//     requirement cannot be evaluated; it is never turned into an allow.
 //   - A compiled Sigstore is immutable and safe for concurrent use. It keeps
 //     two internal memos: intermediate CA certificates that a full chain
 //     verification already tied to a trusted root, so that later leaves

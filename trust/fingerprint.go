@@ -14,37 +14,17 @@ import (
 // fingerprinted and must not be cached.
 func (s *Sigstore) Fingerprint() string { return s.fingerprint }
 
-func (s *Sigstore) computeFingerprint() string {
+// fingerprintOf hashes the root's kind and material, each field length
+// prefixed.
+func fingerprintOf(r root) string {
 	h := sha256.New()
 	field := func(b []byte) {
 		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(b))))
 		h.Write(b)
 	}
-	field([]byte(s.kind))
-	for _, k := range s.keys {
-		field(k.der)
-	}
-	field([]byte("rekor"))
-	for _, k := range s.rekorKeys {
-		der, err := x509.MarshalPKIXPublicKey(k)
-		if err != nil {
-			return ""
-		}
-		field(der)
-	}
-	if f := s.fulcio; f != nil {
-		field([]byte("fulcio"))
-		certs(field, f.rootCerts)
-		field([]byte(f.issuer))
-		field([]byte(f.email))
-	}
-	if p := s.pki; p != nil {
-		field([]byte("pki"))
-		certs(field, p.rootCerts)
-		field([]byte("intermediates"))
-		certs(field, p.intermediateCerts)
-		field([]byte(p.email))
-		field([]byte(p.hostname))
+	field([]byte(r.kind()))
+	if !r.fingerprint(field) {
+		return ""
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

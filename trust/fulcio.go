@@ -14,37 +14,90 @@ import (
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
-// fulcioRoot is a compiled "fulcio" trust root.
+// RootFulcio trusts certificates a Fulcio CA issued to one OIDC identity,
+// recorded in Rekor.
+const RootFulcio RootKind = "fulcio"
+
+// fulcioRoot is a compiled node.FulcioRoot.
 type fulcioRoot struct {
 	roots *x509.CertPool
 	// rootCerts are the certificates of roots.
 	rootCerts []*x509.Certificate
 	issuer    string
 	email     string
+	rekor     rekorKeys
 	anchors   *anchors
 	memo      *certMemo
 }
 
-func compileFulcio(f *node.FulcioRoot) (*fulcioRoot, error) {
-	caPEMs, err := loadSources(`Internal inconsistency: both "caPath" and "caData" specified`, f.CAPath, nil, f.CAData, nil)
+// compileFulcio loads the CA, then the Rekor keys, as the library does.
+func compileFulcio(f node.FulcioRoot) (*fulcioRoot, error) {
+	caPEM, err := readCerts(f.CA, "Fulcio CA certificates")
 	if err != nil {
 		return nil, err
 	}
-	if len(caPEMs) != 1 {
-		return nil, errors.New(`Internal inconsistency: Fulcio specified with not exactly one of "caPath" nor "caData"`)
-	}
 	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(caPEMs[0]) {
+	if !roots.AppendCertsFromPEM(caPEM) {
 		return nil, errors.New("error loading Fulcio CA certificates")
 	}
+	// The parser refuses empty values; a FulcioRoot built in Go may hold
+	// them, and would then accept a certificate with an empty issuer or
+	// email, which the library refuses to configure.
 	if f.OIDCIssuer == "" {
-		return nil, errors.New("Internal inconsistency: Fulcio use set up without OIDC issuer")
+		return nil, errors.New("Fulcio root without OIDC issuer")
 	}
 	if f.SubjectEmail == "" {
-		return nil, errors.New("Internal inconsistency: Fulcio use set up without subject email")
+		return nil, errors.New("Fulcio root without subject email")
 	}
-	return &fulcioRoot{roots: roots, rootCerts: poolCertificates(caPEMs[0]), issuer: f.OIDCIssuer, email: f.SubjectEmail,
-		anchors: &anchors{}, memo: newCertMemo()}, nil
+	rekor, err := compileRekorKeys(f.Rekor)
+	if err != nil {
+		return nil, err
+	}
+	return &fulcioRoot{roots: roots, rootCerts: poolCertificates(caPEM), issuer: f.OIDCIssuer, email: f.SubjectEmail,
+		rekor: rekor, anchors: &anchors{}, memo: newCertMemo()}, nil
+}
+
+func (f *fulcioRoot) kind() RootKind  { return RootFulcio }
+func (f *fulcioRoot) usesRekor() bool { return true }
+
+// vouch checks the SET, that it records this certificate and signature,
+// then the certificate at the SET's integration time and its identity.
+func (f *fulcioRoot) vouch(sig layer, steps []Step) (vouched, *Failure) {
+	set, ok := sig.untrustedAnnotations[SETAnnotation]
+	if !ok {
+		return vouched{steps: steps}, missing(SETAnnotation)
+	}
+	cert, ok := sig.untrustedAnnotations[CertificateAnnotation]
+	if !ok {
+		return vouched{steps: steps}, missing(CertificateAnnotation)
+	}
+	entry, fl := f.rekor.verifySET([]byte(set))
+	if fl == nil {
+		fl = entry.matchCertificatePEM([]byte(cert))
+	}
+	if fl == nil {
+		fl = entry.matchSignature(sig.untrustedB64Signature, sig.untrustedPayload)
+	}
+	if fl != nil {
+		return vouched{steps: steps}, fl
+	}
+	steps = append(steps, entry.step())
+	v, fl := f.verify(entry.integratedTime, []byte(cert), []byte(sig.untrustedAnnotations[ChainAnnotation]), &steps)
+	if fl != nil {
+		return vouched{steps: steps}, fl
+	}
+	return vouched{steps: steps, cert: v}, nil
+}
+
+func (f *fulcioRoot) fingerprint(field func([]byte)) bool {
+	if !f.rekor.fingerprint(field) {
+		return false
+	}
+	field([]byte("fulcio"))
+	certs(field, f.rootCerts)
+	field([]byte(f.issuer))
+	field([]byte(f.email))
+	return true
 }
 
 // verify checks a Fulcio leaf (and optional chain) at the Rekor integration

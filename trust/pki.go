@@ -14,7 +14,11 @@ import (
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
-// pkiRoot is a compiled "pki" (bring your own PKI) trust root.
+// RootPKI trusts certificates a private CA (BYOPKI) issued to a subject
+// email and/or hostname.
+const RootPKI RootKind = "pki"
+
+// pkiRoot is a compiled node.PKIRoot.
 type pkiRoot struct {
 	roots         *x509.CertPool
 	intermediates *x509.CertPool // trusted intermediates; nil if none configured
@@ -28,26 +32,23 @@ type pkiRoot struct {
 	hostname  string
 }
 
-func compilePKI(p *node.PKIRoot) (*pkiRoot, error) {
-	rootPEMs, err := loadSources(`Internal inconsistency: both "caRootsPath" and "caRootsData" specified`, p.CARootsPath, nil, p.CARootsData, nil)
+// compilePKI loads the roots, then the intermediates, as the library does.
+func compilePKI(p node.PKIRoot) (*pkiRoot, error) {
+	rootsPEM, err := readCerts(p.CARoots, "PKI CA roots")
 	if err != nil {
 		return nil, err
-	}
-	if len(rootPEMs) != 1 {
-		return nil, errors.New(`Internal inconsistency: PKI specified with not exactly one of "caRootsPath" nor "caRootsData"`)
 	}
 	res := &pkiRoot{roots: x509.NewCertPool(), email: p.SubjectEmail, hostname: p.SubjectHostname, anchors: &anchors{}, memo: newCertMemo()}
-	if !res.roots.AppendCertsFromPEM(rootPEMs[0]) {
+	if !res.roots.AppendCertsFromPEM(rootsPEM) {
 		return nil, errors.New("error loading PKI CA Roots certificates")
 	}
-	res.rootCerts = poolCertificates(rootPEMs[0])
-	intermediatePEMs, err := loadSources(`Internal inconsistency: both "caIntermediatesPath" and "caIntermediatesData" specified`,
-		p.CAIntermediatesPath, nil, p.CAIntermediatesData, nil)
-	if err != nil {
-		return nil, err
-	}
-	if intermediatePEMs != nil {
-		certs, err := cryptoutils.UnmarshalCertificatesFromPEM(intermediatePEMs[0])
+	res.rootCerts = poolCertificates(rootsPEM)
+	if p.CAIntermediates != nil {
+		intermediatesPEM, err := readCerts(p.CAIntermediates, "PKI CA intermediates")
+		if err != nil {
+			return nil, err
+		}
+		certs, err := cryptoutils.UnmarshalCertificatesFromPEM(intermediatesPEM)
 		if err != nil {
 			return nil, fmt.Errorf("loading trusted intermediate certificates: %v", err)
 		}
@@ -57,10 +58,43 @@ func compilePKI(p *node.PKIRoot) (*pkiRoot, error) {
 		}
 		res.intermediateCerts = certs
 	}
+	// The parser refuses a PKI root without a subject; a PKIRoot built in Go
+	// may lack one, and would then accept any certificate of the CA, which
+	// the library refuses to configure.
 	if res.email == "" && res.hostname == "" {
-		return nil, errors.New("Internal inconsistency: PKI use set up without subject email or subject hostname")
+		return nil, errors.New("PKI root without subject email or subject hostname")
 	}
 	return res, nil
+}
+
+func (p *pkiRoot) kind() RootKind  { return RootPKI }
+func (p *pkiRoot) usesRekor() bool { return false }
+
+// vouch checks the certificate at the time of the decision and its
+// subject; the verdict holds until the verified chain expires.
+func (p *pkiRoot) vouch(sig layer, steps []Step) (vouched, *Failure) {
+	cert, ok := sig.untrustedAnnotations[CertificateAnnotation]
+	if !ok {
+		return vouched{steps: steps}, missing(CertificateAnnotation)
+	}
+	v, notAfter, f := p.verify(sig.now, []byte(cert), []byte(sig.untrustedAnnotations[ChainAnnotation]), &steps)
+	if f != nil {
+		return vouched{steps: steps}, f
+	}
+	return vouched{steps: steps, cert: v, validUntil: notAfter}, nil
+}
+
+// fingerprint keeps the empty Rekor section of earlier versions, so that a
+// PKI root's fingerprint did not change when roots got their own types.
+func (p *pkiRoot) fingerprint(field func([]byte)) bool {
+	rekorKeys(nil).fingerprint(field)
+	field([]byte("pki"))
+	certs(field, p.rootCerts)
+	field([]byte("intermediates"))
+	certs(field, p.intermediateCerts)
+	field([]byte(p.email))
+	field([]byte(p.hostname))
+	return true
 }
 
 // verify checks a leaf (and optional chain) against the PKI roots at now for

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -12,7 +13,50 @@ import (
 	"time"
 
 	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
+
+// rekorKeys are the Rekor public keys of a root: a SET must be signed by
+// one of them.
+type rekorKeys []*ecdsa.PublicKey
+
+// compileRekorKeys parses the Rekor keys. The library requires ECDSA, which
+// the parser does not check. An empty list, which the parser refuses,
+// verifies no SET.
+func compileRekorKeys(src node.KeySource) (rekorKeys, error) {
+	pems, err := readKeys(src, "Rekor public keys")
+	if err != nil {
+		return nil, err
+	}
+	keys := make(rekorKeys, 0, len(pems))
+	for i, p := range pems {
+		pk, err := cryptoutils.UnmarshalPEMToPublicKey(p)
+		if err != nil {
+			return nil, fmt.Errorf("parsing Rekor public key %d: %w", i+1, err)
+		}
+		ec, ok := pk.(*ecdsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("Rekor public key %d is not using ECDSA", i+1)
+		}
+		keys = append(keys, ec)
+	}
+	return keys, nil
+}
+
+// fingerprint writes a "rekor" section with the keys (none for nil).
+func (r rekorKeys) fingerprint(field func([]byte)) bool {
+	field([]byte("rekor"))
+	for _, k := range r {
+		der, err := x509.MarshalPKIXPublicKey(k)
+		if err != nil {
+			return false
+		}
+		field(der)
+	}
+	return true
+}
 
 // loggedEntry is the content of a Rekor SET whose signature verified under a
 // trusted Rekor key: what the log recorded for one signature.
@@ -33,7 +77,7 @@ func setFailure(reason Reason, msg string) *Failure {
 // canonical JSON of Payload, SHA-256, ECDSA) under any Rekor key, and decodes
 // the hashedrekord 0.0.1 entry it carries. Nothing is trusted before the
 // signature verified, except what parsing needs.
-func (s *Sigstore) verifySET(untrusted []byte) (*loggedEntry, *Failure) {
+func (r rekorKeys) verifySET(untrusted []byte) (*loggedEntry, *Failure) {
 	set, ok := parseSETLayout(untrusted)
 	if !ok {
 		if err := json.Unmarshal(untrusted, &set); err != nil {
@@ -46,7 +90,7 @@ func (s *Sigstore) verifySET(untrusted []byte) (*loggedEntry, *Failure) {
 	}
 	hash := sha256.Sum256(canonical)
 	verified := false
-	for _, k := range s.rekorKeys {
+	for _, k := range r {
 		if ecdsa.VerifyASN1(k, hash[:], set.signedEntryTimestamp) {
 			verified = true
 			break

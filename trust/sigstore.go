@@ -1,7 +1,7 @@
 package trust
 
 import (
-	"crypto/ecdsa"
+	"time"
 
 	sigsig "github.com/sigstore/sigstore/pkg/signature"
 )
@@ -15,37 +15,57 @@ const (
 	ChainAnnotation        = "dev.sigstore.cosign/chain"
 )
 
-// RootKind says which kind of trust root a requirement uses.
+// RootKind says which kind of trust root a requirement uses. Each kind is
+// declared with its root, one file each.
 type RootKind string
 
-const (
-	RootPublicKeys RootKind = "publicKeys"
-	RootFulcio     RootKind = "fulcio"
-	RootPKI        RootKind = "pki"
-)
-
 // Sigstore is the compiled trust of one sigstoreSigned requirement: its
-// public keys, Fulcio root or PKI roots, and Rekor keys, parsed once. It is
-// immutable and safe for concurrent use.
+// root of trust, every key and certificate parsed once. It is immutable and
+// safe for concurrent use.
 type Sigstore struct {
-	kind      RootKind
-	keys      []publicKey        // RootPublicKeys only; never empty then
-	rekorKeys []*ecdsa.PublicKey // nil when no Rekor key is configured
-	fulcio    *fulcioRoot        // RootFulcio only
-	pki       *pkiRoot           // RootPKI only
-	// fingerprint identifies the material above (Fingerprint).
+	root root
+	// fingerprint identifies the root's material (Fingerprint).
 	fingerprint string
 }
 
-// publicKey is a configured signing key, ready to verify and to compare with
-// the key a Rekor entry records.
-type publicKey struct {
-	der      []byte // PKIX DER, as the library re-marshals it for SET matching
-	verifier sigsig.Verifier
+// root is one compiled root of trust. Each kind lives in one file with the
+// function compiling it from its node type, its checks and its fingerprint.
+type root interface {
+	kind() RootKind
+	usesRekor() bool
+	// vouch runs the root's checks that precede the payload signature (the
+	// Rekor SET, the certificate and its identity), in the library's order,
+	// appending a step per passed check to steps. It returns the keys that
+	// may have signed the payload; on failure, the steps passed before it.
+	vouch(sig layer, steps []Step) (vouched, *Failure)
+	// fingerprint writes the root's material to field; false when it cannot.
+	fingerprint(field func([]byte)) bool
+}
+
+// layer is one signature layer being authenticated, at the time of the
+// decision.
+type layer struct {
+	untrustedPayload      []byte
+	untrustedAnnotations  map[string]string
+	untrustedB64Signature string
+	now                   time.Time
+}
+
+// vouched is what a root's checks established: the keys that may have
+// signed the payload, either a public key root's keys or the key of a
+// verified certificate (kept apart so that Authenticate's one-element
+// candidate list stays off the heap).
+type vouched struct {
+	steps []Step
+	keys  []sigsig.Verifier
+	cert  sigsig.Verifier
+	// validUntil is when a verified certificate chain expires; zero when
+	// nothing expires.
+	validUntil time.Time
 }
 
 // Kind returns the requirement's trust root kind.
-func (s *Sigstore) Kind() RootKind { return s.kind }
+func (s *Sigstore) Kind() RootKind { return s.root.kind() }
 
 // UsesRekor reports whether signatures must carry a Rekor SET.
-func (s *Sigstore) UsesRekor() bool { return s.rekorKeys != nil }
+func (s *Sigstore) UsesRekor() bool { return s.root.usesRekor() }

@@ -131,16 +131,19 @@ func (e *Engine) compileList(where string, reqs node.Requirements, shared map[st
 		if req == nil {
 			continue
 		}
-		// Plain data: Marshal cannot fail.
-		config, _ := json.Marshal(req)
+		// Equal requirements marshal alike; one that cannot be marshalled
+		// (it lacks a root) does not compile, and is not shared.
+		config, marshalErr := json.Marshal(req)
 		c, ok := shared[string(config)]
-		if !ok {
+		if !ok || marshalErr != nil {
 			v, err := NewSigstoreVerifier(req)
 			c = compiled{verifier: v, err: err}
 			if err != nil {
 				e.configErrs = append(e.configErrs, fmt.Errorf("%s, requirement %d: %w", where, i, err))
 			}
-			shared[string(config)] = c
+			if marshalErr == nil {
+				shared[string(config)] = c
+			}
 		}
 		e.verifiers[req] = c
 	}

@@ -16,7 +16,7 @@ import (
 // manifest bytes are known; with only a digest, it must be that digest.
 func TestSignedDigestAlgorithms(t *testing.T) {
 	key := newTestKey(t, "ecdsa")
-	v, err := NewSigstoreVerifier(&node.SigstoreRequirement{KeyData: key.pubPEM, SignedIdentity: node.Identity{Type: node.MatchRepository}})
+	v, err := NewSigstoreVerifier(&node.SigstoreRequirement{Root: node.PublicKeyRoot{Keys: node.PEMData(key.pubPEM)}, SignedIdentity: node.Identity{Type: node.MatchRepository}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,36 +29,40 @@ func mustNamed(t testing.TB, s string) reference.Named {
 }
 
 func keyReq(id node.Identity, keys ...string) *node.SigstoreRequirement {
-	req := &node.SigstoreRequirement{SignedIdentity: id}
+	var src node.KeySource
 	if len(keys) == 1 {
-		req.KeyPath = vector(keys[0])
+		src = node.PEMPath(vector(keys[0]))
 	} else {
+		var paths node.PEMPaths
 		for _, k := range keys {
-			req.KeyPaths = append(req.KeyPaths, vector(k))
+			paths = append(paths, vector(k))
 		}
+		src = paths
 	}
-	return req
+	return &node.SigstoreRequirement{Root: node.PublicKeyRoot{Keys: src}, SignedIdentity: id}
 }
 
 func withRekor(req *node.SigstoreRequirement, key string) *node.SigstoreRequirement {
-	req.RekorPublicKeyPath = vector(key)
+	root := req.Root.(node.PublicKeyRoot)
+	root.Rekor = node.PEMPath(vector(key))
+	req.Root = root
 	return req
 }
 
 func fulcioReq(id node.Identity, issuer, email, rekor string) *node.SigstoreRequirement {
 	return &node.SigstoreRequirement{
-		Fulcio:             &node.FulcioRoot{CAPath: vector("fulcio_v1.crt.pem"), OIDCIssuer: issuer, SubjectEmail: email},
-		RekorPublicKeyPath: vector(rekor),
-		SignedIdentity:     id,
+		Root: node.FulcioRoot{CA: node.PEMPath(vector("fulcio_v1.crt.pem")), OIDCIssuer: issuer, SubjectEmail: email,
+			Rekor: node.PEMPath(vector(rekor))},
+		SignedIdentity: id,
 	}
 }
 
 func pkiReq(id node.Identity, intermediates bool, email, hostname string) *node.SigstoreRequirement {
-	p := &node.PKIRoot{CARootsPath: vector("pki_root_crts.pem"), SubjectEmail: email, SubjectHostname: hostname}
+	p := node.PKIRoot{CARoots: node.PEMPath(vector("pki_root_crts.pem")), SubjectEmail: email, SubjectHostname: hostname}
 	if intermediates {
-		p.CAIntermediatesPath = vector("pki_intermediate_crts.pem")
+		p.CAIntermediates = node.PEMPath(vector("pki_intermediate_crts.pem"))
 	}
-	return &node.SigstoreRequirement{PKI: p, SignedIdentity: id}
+	return &node.SigstoreRequirement{Root: p, SignedIdentity: id}
 }
 
 var (
@@ -227,12 +231,19 @@ func TestCompileErrorsAreLibraryRejections(t *testing.T) {
 		{"Rekor key is RSA", withRekor(keyReq(idMatchRepository, "cosign2.pub"), "some-rsa-key.pub"), "Rekor public key 1 is not using ECDSA"},
 		{"key file missing", keyReq(idMatchRepository, "does-not-exist.pub"), "no such file or directory"},
 		{"key file not PEM", keyReq(idMatchRepository, "dir-img-cosign-valid/manifest.json"), "parsing public key 1: PEM decoding failed"},
+		{"key file not PEM, Rekor key RSA", withRekor(keyReq(idMatchRepository, "dir-img-cosign-valid/manifest.json"), "some-rsa-key.pub"), "parsing public key 1: PEM decoding failed"},
 		{"Fulcio CA not PEM", &node.SigstoreRequirement{
-			Fulcio:             &node.FulcioRoot{CAPath: vector("cosign.pub"), OIDCIssuer: githubOIDC, SubjectEmail: "mitr@redhat.com"},
-			RekorPublicKeyPath: vector("rekor.pub"), SignedIdentity: idMatchRepository,
+			Root: node.FulcioRoot{CA: node.PEMPath(vector("cosign.pub")), OIDCIssuer: githubOIDC, SubjectEmail: "mitr@redhat.com",
+				Rekor: node.PEMPath(vector("rekor.pub"))},
+			SignedIdentity: idMatchRepository,
+		}, "error loading Fulcio CA certificates"},
+		{"Fulcio CA not PEM, Rekor key RSA", &node.SigstoreRequirement{
+			Root: node.FulcioRoot{CA: node.PEMPath(vector("cosign.pub")), OIDCIssuer: githubOIDC, SubjectEmail: "mitr@redhat.com",
+				Rekor: node.PEMPath(vector("some-rsa-key.pub"))},
+			SignedIdentity: idMatchRepository,
 		}, "error loading Fulcio CA certificates"},
 		{"PKI roots not certificates", &node.SigstoreRequirement{
-			PKI: &node.PKIRoot{CARootsPath: vector("cosign.pub"), SubjectEmail: "qiwan@redhat.com"}, SignedIdentity: idMatchRepository,
+			Root: node.PKIRoot{CARoots: node.PEMPath(vector("cosign.pub")), SubjectEmail: "qiwan@redhat.com"}, SignedIdentity: idMatchRepository,
 		}, "error loading PKI CA Roots certificates"},
 	}
 	for _, tc := range tests {

@@ -83,11 +83,11 @@ func TestKeySignaturesMatchLibrary(t *testing.T) {
 	rsaKey, edKey := newTestKey(t, "rsa"), newTestKey(t, "ed25519")
 	good := cosignPayload(md, genRepo)
 	req := func(keys ...*testKey) *node.SigstoreRequirement {
-		r := &node.SigstoreRequirement{SignedIdentity: node.Identity{Type: node.MatchRepository}}
+		var datas node.PEMDatas
 		for _, k := range keys {
-			r.KeyDatas = append(r.KeyDatas, k.pubPEM)
+			datas = append(datas, k.pubPEM)
 		}
-		return r
+		return &node.SigstoreRequirement{Root: node.PublicKeyRoot{Keys: datas}, SignedIdentity: node.Identity{Type: node.MatchRepository}}
 	}
 	signed := func(k *testKey, payload []byte) UntrustedSignature {
 		return layer(payload, map[string]string{trust.SignatureAnnotation: k.sign(t, payload)})
@@ -132,11 +132,12 @@ func TestRekorSETsMatchLibrary(t *testing.T) {
 	sig, otherSig := key.sign(t, payload), other.sign(t, payload)
 	entry := setEntry{keyOrCertPEM: key.pubPEM, signature: sig, payload: payload, integratedTime: time.Now().Unix()}
 	req := func(keys ...*testKey) *node.SigstoreRequirement {
-		r := &node.SigstoreRequirement{SignedIdentity: node.Identity{Type: node.MatchRepository}, RekorPublicKeyData: rekor.key.pubPEM}
+		var datas node.PEMDatas
 		for _, k := range keys {
-			r.KeyDatas = append(r.KeyDatas, k.pubPEM)
+			datas = append(datas, k.pubPEM)
 		}
-		return r
+		return &node.SigstoreRequirement{Root: node.PublicKeyRoot{Keys: datas, Rekor: node.PEMData(rekor.key.pubPEM)},
+			SignedIdentity: node.Identity{Type: node.MatchRepository}}
 	}
 	with := func(set string) []UntrustedSignature {
 		return []UntrustedSignature{layer(payload, map[string]string{trust.SignatureAnnotation: sig, trust.SETAnnotation: set})}
@@ -225,11 +226,11 @@ func TestPKICertificatesMatchLibrary(t *testing.T) {
 	sig := key.sign(t, payload)
 	spec := leafSpec{emails: []string{genEmail}, dnsNames: []string{genHost}, notBefore: now.Add(-time.Hour), notAfter: now.Add(time.Hour)}
 	req := func(email, host string, intermediates bool) *node.SigstoreRequirement {
-		p := &node.PKIRoot{CARootsData: ca.rootPEM, SubjectEmail: email, SubjectHostname: host}
+		p := node.PKIRoot{CARoots: node.PEMData(ca.rootPEM), SubjectEmail: email, SubjectHostname: host}
 		if intermediates {
-			p.CAIntermediatesData = ca.intermediatePEM
+			p.CAIntermediates = node.PEMData(ca.intermediatePEM)
 		}
-		return &node.SigstoreRequirement{PKI: p, SignedIdentity: node.Identity{Type: node.MatchRepository}}
+		return &node.SigstoreRequirement{Root: p, SignedIdentity: node.Identity{Type: node.MatchRepository}}
 	}
 	sigWith := func(certPEM, chain []byte) []UntrustedSignature {
 		ann := map[string]string{trust.SignatureAnnotation: sig, trust.CertificateAnnotation: string(certPEM)}
@@ -275,7 +276,7 @@ func TestPKIUsesTheInjectedClock(t *testing.T) {
 		trust.SignatureAnnotation: key.sign(t, payload), trust.CertificateAnnotation: string(leafPEM), trust.ChainAnnotation: string(ca.chain()),
 	})}
 	v, err := NewSigstoreVerifier(&node.SigstoreRequirement{
-		PKI: &node.PKIRoot{CARootsData: ca.rootPEM, SubjectEmail: genEmail}, SignedIdentity: node.Identity{Type: node.MatchRepository},
+		Root: node.PKIRoot{CARoots: node.PEMData(ca.rootPEM), SubjectEmail: genEmail}, SignedIdentity: node.Identity{Type: node.MatchRepository},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -288,9 +288,9 @@ func newFulcioFixture(t testing.TB) fulcioFixture {
 	f.spec = leafSpec{emails: []string{genEmail}, issuerV1: genIssuer, issuerV2: genIssuer,
 		notBefore: f.logged.Add(-5 * time.Minute), notAfter: f.logged.Add(5 * time.Minute)}
 	f.req = &node.SigstoreRequirement{
-		Fulcio:             &node.FulcioRoot{CAData: f.ca.rootPEM, OIDCIssuer: genIssuer, SubjectEmail: genEmail},
-		RekorPublicKeyData: f.rekor.key.pubPEM,
-		SignedIdentity:     node.Identity{Type: node.MatchRepository},
+		Root: node.FulcioRoot{CA: node.PEMData(f.ca.rootPEM), OIDCIssuer: genIssuer, SubjectEmail: genEmail,
+			Rekor: node.PEMData(f.rekor.key.pubPEM)},
+		SignedIdentity: node.Identity{Type: node.MatchRepository},
 	}
 	return f
 }

@@ -161,11 +161,11 @@ func (m *pkiMemoMaterial) sigs(sig string, leaf, chain []byte) []UntrustedSignat
 }
 
 func pkiMemoReq(ca *testCA, email, host string, intermediates bool) *node.SigstoreRequirement {
-	p := &node.PKIRoot{CARootsData: ca.rootPEM, SubjectEmail: email, SubjectHostname: host}
+	p := node.PKIRoot{CARoots: node.PEMData(ca.rootPEM), SubjectEmail: email, SubjectHostname: host}
 	if intermediates {
-		p.CAIntermediatesData = ca.intermediatePEM
+		p.CAIntermediates = node.PEMData(ca.intermediatePEM)
 	}
-	return &node.SigstoreRequirement{PKI: p, SignedIdentity: node.Identity{Type: node.MatchRepository}}
+	return &node.SigstoreRequirement{Root: p, SignedIdentity: node.Identity{Type: node.MatchRepository}}
 }
 
 func TestPKICertificateMemoMatchesFullVerification(t *testing.T) {

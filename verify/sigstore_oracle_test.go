@@ -25,65 +25,63 @@ import (
 func libraryRequirement(t testing.TB, req *node.SigstoreRequirement) signature.PolicyRequirement {
 	t.Helper()
 	var opts []signature.PRSigstoreSignedOption
-	switch {
-	case req.KeyPath != "":
-		opts = append(opts, signature.PRSigstoreSignedWithKeyPath(req.KeyPath))
-	case req.KeyPaths != nil:
-		opts = append(opts, signature.PRSigstoreSignedWithKeyPaths(req.KeyPaths))
-	case req.KeyData != nil:
-		opts = append(opts, signature.PRSigstoreSignedWithKeyData(req.KeyData))
-	case req.KeyDatas != nil:
-		opts = append(opts, signature.PRSigstoreSignedWithKeyDatas(req.KeyDatas))
-	}
-	switch {
-	case req.RekorPublicKeyPath != "":
-		opts = append(opts, signature.PRSigstoreSignedWithRekorPublicKeyPath(req.RekorPublicKeyPath))
-	case req.RekorPublicKeyPaths != nil:
-		opts = append(opts, signature.PRSigstoreSignedWithRekorPublicKeyPaths(req.RekorPublicKeyPaths))
-	case req.RekorPublicKeyData != nil:
-		opts = append(opts, signature.PRSigstoreSignedWithRekorPublicKeyData(req.RekorPublicKeyData))
-	case req.RekorPublicKeyDatas != nil:
-		opts = append(opts, signature.PRSigstoreSignedWithRekorPublicKeyDatas(req.RekorPublicKeyDatas))
-	}
-	if f := req.Fulcio; f != nil {
-		fopts := []signature.PRSigstoreSignedFulcioOption{
-			signature.PRSigstoreSignedFulcioWithOIDCIssuer(f.OIDCIssuer),
-			signature.PRSigstoreSignedFulcioWithSubjectEmail(f.SubjectEmail),
+	switch root := req.Root.(type) {
+	case node.PublicKeyRoot:
+		switch k := root.Keys.(type) {
+		case node.PEMPath:
+			opts = append(opts, signature.PRSigstoreSignedWithKeyPath(string(k)))
+		case node.PEMPaths:
+			opts = append(opts, signature.PRSigstoreSignedWithKeyPaths(k))
+		case node.PEMData:
+			opts = append(opts, signature.PRSigstoreSignedWithKeyData(k))
+		case node.PEMDatas:
+			opts = append(opts, signature.PRSigstoreSignedWithKeyDatas(k))
 		}
-		if f.CAPath != "" {
-			fopts = append(fopts, signature.PRSigstoreSignedFulcioWithCAPath(f.CAPath))
-		} else {
-			fopts = append(fopts, signature.PRSigstoreSignedFulcioWithCAData(f.CAData))
+		opts = append(opts, libraryRekor(root.Rekor)...)
+	case node.FulcioRoot:
+		fopts := []signature.PRSigstoreSignedFulcioOption{
+			signature.PRSigstoreSignedFulcioWithOIDCIssuer(root.OIDCIssuer),
+			signature.PRSigstoreSignedFulcioWithSubjectEmail(root.SubjectEmail),
+		}
+		switch ca := root.CA.(type) {
+		case node.PEMPath:
+			fopts = append(fopts, signature.PRSigstoreSignedFulcioWithCAPath(string(ca)))
+		case node.PEMData:
+			fopts = append(fopts, signature.PRSigstoreSignedFulcioWithCAData(ca))
 		}
 		fulcio, err := signature.NewPRSigstoreSignedFulcio(fopts...)
 		if err != nil {
 			t.Fatalf("library Fulcio root: %v", err)
 		}
 		opts = append(opts, signature.PRSigstoreSignedWithFulcio(fulcio))
-	}
-	if p := req.PKI; p != nil {
+		opts = append(opts, libraryRekor(root.Rekor)...)
+	case node.PKIRoot:
 		var popts []signature.PRSigstoreSignedPKIOption
-		if p.CARootsPath != "" {
-			popts = append(popts, signature.PRSigstoreSignedPKIWithCARootsPath(p.CARootsPath))
-		} else {
-			popts = append(popts, signature.PRSigstoreSignedPKIWithCARootsData(p.CARootsData))
+		switch ca := root.CARoots.(type) {
+		case node.PEMPath:
+			popts = append(popts, signature.PRSigstoreSignedPKIWithCARootsPath(string(ca)))
+		case node.PEMData:
+			popts = append(popts, signature.PRSigstoreSignedPKIWithCARootsData(ca))
 		}
-		if p.CAIntermediatesPath != "" {
-			popts = append(popts, signature.PRSigstoreSignedPKIWithCAIntermediatesPath(p.CAIntermediatesPath))
-		} else if p.CAIntermediatesData != nil {
-			popts = append(popts, signature.PRSigstoreSignedPKIWithCAIntermediatesData(p.CAIntermediatesData))
+		switch ca := root.CAIntermediates.(type) {
+		case node.PEMPath:
+			popts = append(popts, signature.PRSigstoreSignedPKIWithCAIntermediatesPath(string(ca)))
+		case node.PEMData:
+			popts = append(popts, signature.PRSigstoreSignedPKIWithCAIntermediatesData(ca))
 		}
-		if p.SubjectEmail != "" {
-			popts = append(popts, signature.PRSigstoreSignedPKIWithSubjectEmail(p.SubjectEmail))
+		if root.SubjectEmail != "" {
+			popts = append(popts, signature.PRSigstoreSignedPKIWithSubjectEmail(root.SubjectEmail))
 		}
-		if p.SubjectHostname != "" {
-			popts = append(popts, signature.PRSigstoreSignedPKIWithSubjectHostname(p.SubjectHostname))
+		if root.SubjectHostname != "" {
+			popts = append(popts, signature.PRSigstoreSignedPKIWithSubjectHostname(root.SubjectHostname))
 		}
 		pki, err := signature.NewPRSigstoreSignedPKI(popts...)
 		if err != nil {
 			t.Fatalf("library PKI root: %v", err)
 		}
 		opts = append(opts, signature.PRSigstoreSignedWithPKI(pki))
+	default:
+		t.Fatalf("no root of trust: %#v", req.Root)
 	}
 	opts = append(opts, signature.PRSigstoreSignedWithSignedIdentity(libraryIdentity(t, req.SignedIdentity)))
 	pr, err := signature.NewPRSigstoreSigned(opts...)
@@ -91,6 +89,21 @@ func libraryRequirement(t testing.TB, req *node.SigstoreRequirement) signature.P
 		t.Fatalf("library requirement: %v", err)
 	}
 	return pr
+}
+
+// libraryRekor converts a Rekor key source; none for nil.
+func libraryRekor(src node.KeySource) []signature.PRSigstoreSignedOption {
+	switch k := src.(type) {
+	case node.PEMPath:
+		return []signature.PRSigstoreSignedOption{signature.PRSigstoreSignedWithRekorPublicKeyPath(string(k))}
+	case node.PEMPaths:
+		return []signature.PRSigstoreSignedOption{signature.PRSigstoreSignedWithRekorPublicKeyPaths(k)}
+	case node.PEMData:
+		return []signature.PRSigstoreSignedOption{signature.PRSigstoreSignedWithRekorPublicKeyData(k)}
+	case node.PEMDatas:
+		return []signature.PRSigstoreSignedOption{signature.PRSigstoreSignedWithRekorPublicKeyDatas(k)}
+	}
+	return nil
 }
 
 func libraryIdentity(t testing.TB, id node.Identity) signature.PolicyReferenceMatch {

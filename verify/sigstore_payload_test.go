@@ -88,7 +88,7 @@ func FuzzPayload(f *testing.F) {
 	f.Add([]byte(`{"critical":{},"optional":null}`))
 	key := newTestKey(f, "ecdsa")
 	sig := key.sign(f, signed)
-	v, err := NewSigstoreVerifier(&node.SigstoreRequirement{KeyData: key.pubPEM, SignedIdentity: node.Identity{Type: node.MatchRepository}})
+	v, err := NewSigstoreVerifier(&node.SigstoreRequirement{Root: node.PublicKeyRoot{Keys: node.PEMData(key.pubPEM)}, SignedIdentity: node.Identity{Type: node.MatchRepository}})
 	if err != nil {
 		f.Fatal(err)
 	}

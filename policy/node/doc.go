@@ -30,6 +30,15 @@
 //     by value: "keyPath": "" and "keyData": null are no key at all, while
 //     "keyData": "" (or an array of byte values, which encoding/json accepts
 //     for []byte) is one.
+//
+// A parsed sigstoreSigned requirement holds one root of trust, a
+// PublicKeyRoot, FulcioRoot or PKIRoot, so the combinations above are
+// excluded by its type: a root has only the fields its combination allows,
+// and a KeySource or CertSource holds the one spelling present (PEMPath,
+// PEMPaths, PEMData or PEMDatas). Values the types admit but the parser
+// never produces (an empty list or path, a missing required source, an
+// empty Fulcio issuer) are left to package trust. A requirement marshals
+// back to its policy.json spelling.
 //   - signedBy: one of keyPath, keyPaths and keyData, and a valid keyType.
 //   - A missing signedIdentity means matchRepoDigestOrExact; a present one,
 //     even null, must be a valid identity: exactReference needs a tag or

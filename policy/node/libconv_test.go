@@ -86,61 +86,77 @@ func sigstoreToLibrary(s *SigstoreRequirement) (signature.PolicyRequirement, err
 		return nil, err
 	}
 	opts := []signature.PRSigstoreSignedOption{signature.PRSigstoreSignedWithSignedIdentity(id)}
-	add := func(cond bool, o signature.PRSigstoreSignedOption) {
-		if cond {
-			opts = append(opts, o)
-		}
-	}
-	add(s.KeyPath != "", signature.PRSigstoreSignedWithKeyPath(s.KeyPath))
-	add(s.KeyPaths != nil, signature.PRSigstoreSignedWithKeyPaths(s.KeyPaths))
-	add(s.KeyData != nil, signature.PRSigstoreSignedWithKeyData(s.KeyData))
-	add(s.KeyDatas != nil, signature.PRSigstoreSignedWithKeyDatas(s.KeyDatas))
-	add(s.RekorPublicKeyPath != "", signature.PRSigstoreSignedWithRekorPublicKeyPath(s.RekorPublicKeyPath))
-	add(s.RekorPublicKeyPaths != nil, signature.PRSigstoreSignedWithRekorPublicKeyPaths(s.RekorPublicKeyPaths))
-	add(s.RekorPublicKeyData != nil, signature.PRSigstoreSignedWithRekorPublicKeyData(s.RekorPublicKeyData))
-	add(s.RekorPublicKeyDatas != nil, signature.PRSigstoreSignedWithRekorPublicKeyDatas(s.RekorPublicKeyDatas))
-	if f := s.Fulcio; f != nil {
+	switch root := s.Root.(type) {
+	case PublicKeyRoot:
+		opts = append(opts, keyOptions(root.Keys, signature.PRSigstoreSignedWithKeyPath, signature.PRSigstoreSignedWithKeyPaths,
+			signature.PRSigstoreSignedWithKeyData, signature.PRSigstoreSignedWithKeyDatas)...)
+		opts = append(opts, rekorOptions(root.Rekor)...)
+	case FulcioRoot:
 		var fo []signature.PRSigstoreSignedFulcioOption
-		if f.CAPath != "" {
-			fo = append(fo, signature.PRSigstoreSignedFulcioWithCAPath(f.CAPath))
+		switch ca := root.CA.(type) {
+		case PEMPath:
+			fo = append(fo, signature.PRSigstoreSignedFulcioWithCAPath(string(ca)))
+		case PEMData:
+			fo = append(fo, signature.PRSigstoreSignedFulcioWithCAData(ca))
 		}
-		if f.CAData != nil {
-			fo = append(fo, signature.PRSigstoreSignedFulcioWithCAData(f.CAData))
-		}
-		fo = append(fo, signature.PRSigstoreSignedFulcioWithOIDCIssuer(f.OIDCIssuer), signature.PRSigstoreSignedFulcioWithSubjectEmail(f.SubjectEmail))
+		fo = append(fo, signature.PRSigstoreSignedFulcioWithOIDCIssuer(root.OIDCIssuer), signature.PRSigstoreSignedFulcioWithSubjectEmail(root.SubjectEmail))
 		lf, err := signature.NewPRSigstoreSignedFulcio(fo...)
 		if err != nil {
 			return nil, err
 		}
 		opts = append(opts, signature.PRSigstoreSignedWithFulcio(lf))
-	}
-	if p := s.PKI; p != nil {
+		opts = append(opts, rekorOptions(root.Rekor)...)
+	case PKIRoot:
 		var po []signature.PRSigstoreSignedPKIOption
-		if p.CARootsPath != "" {
-			po = append(po, signature.PRSigstoreSignedPKIWithCARootsPath(p.CARootsPath))
+		switch ca := root.CARoots.(type) {
+		case PEMPath:
+			po = append(po, signature.PRSigstoreSignedPKIWithCARootsPath(string(ca)))
+		case PEMData:
+			po = append(po, signature.PRSigstoreSignedPKIWithCARootsData(ca))
 		}
-		if p.CARootsData != nil {
-			po = append(po, signature.PRSigstoreSignedPKIWithCARootsData(p.CARootsData))
+		switch ca := root.CAIntermediates.(type) {
+		case PEMPath:
+			po = append(po, signature.PRSigstoreSignedPKIWithCAIntermediatesPath(string(ca)))
+		case PEMData:
+			po = append(po, signature.PRSigstoreSignedPKIWithCAIntermediatesData(ca))
 		}
-		if p.CAIntermediatesPath != "" {
-			po = append(po, signature.PRSigstoreSignedPKIWithCAIntermediatesPath(p.CAIntermediatesPath))
+		if root.SubjectEmail != "" {
+			po = append(po, signature.PRSigstoreSignedPKIWithSubjectEmail(root.SubjectEmail))
 		}
-		if p.CAIntermediatesData != nil {
-			po = append(po, signature.PRSigstoreSignedPKIWithCAIntermediatesData(p.CAIntermediatesData))
-		}
-		if p.SubjectEmail != "" {
-			po = append(po, signature.PRSigstoreSignedPKIWithSubjectEmail(p.SubjectEmail))
-		}
-		if p.SubjectHostname != "" {
-			po = append(po, signature.PRSigstoreSignedPKIWithSubjectHostname(p.SubjectHostname))
+		if root.SubjectHostname != "" {
+			po = append(po, signature.PRSigstoreSignedPKIWithSubjectHostname(root.SubjectHostname))
 		}
 		lp, err := signature.NewPRSigstoreSignedPKI(po...)
 		if err != nil {
 			return nil, err
 		}
 		opts = append(opts, signature.PRSigstoreSignedWithPKI(lp))
+	default:
+		return nil, fmt.Errorf("no root of trust: %T", s.Root)
 	}
 	return signature.NewPRSigstoreSigned(opts...)
+}
+
+func rekorOptions(src KeySource) []signature.PRSigstoreSignedOption {
+	return keyOptions(src, signature.PRSigstoreSignedWithRekorPublicKeyPath, signature.PRSigstoreSignedWithRekorPublicKeyPaths,
+		signature.PRSigstoreSignedWithRekorPublicKeyData, signature.PRSigstoreSignedWithRekorPublicKeyDatas)
+}
+
+// keyOptions converts a key source with the option constructor of its
+// spelling; none for a nil source.
+func keyOptions(src KeySource, path func(string) signature.PRSigstoreSignedOption, paths func([]string) signature.PRSigstoreSignedOption,
+	data func([]byte) signature.PRSigstoreSignedOption, datas func([][]byte) signature.PRSigstoreSignedOption) []signature.PRSigstoreSignedOption {
+	switch s := src.(type) {
+	case PEMPath:
+		return []signature.PRSigstoreSignedOption{path(string(s))}
+	case PEMPaths:
+		return []signature.PRSigstoreSignedOption{paths(s)}
+	case PEMData:
+		return []signature.PRSigstoreSignedOption{data(s)}
+	case PEMDatas:
+		return []signature.PRSigstoreSignedOption{datas(s)}
+	}
+	return nil
 }
 
 func identityToLibrary(id Identity) (signature.PolicyReferenceMatch, error) {

@@ -331,8 +331,8 @@ func TestParsePolicyDefaults(t *testing.T) {
 	if got != (Identity{Type: MatchRepoDigestOrExact}) {
 		t.Errorf("missing signedIdentity gave %+v, want matchRepoDigestOrExact", got)
 	}
-	if string(p.Default[0].Sigstore.KeyData) != "a" {
-		t.Errorf("keyData decoded to %q, want %q", p.Default[0].Sigstore.KeyData, "a")
+	if keys := p.Default[0].Sigstore.Root.(PublicKeyRoot).Keys; string(keys.(PEMData)) != "a" {
+		t.Errorf("keyData decoded to %#v, want PEMData %q", keys, "a")
 	}
 	if p.Transports == nil || len(p.Transports) != 0 {
 		t.Errorf("absent transports gave %#v, want an empty map", p.Transports)

@@ -156,9 +156,41 @@ func count(conds ...bool) int {
 	return n
 }
 
+// keyFields are the four spellings of one key source as read, before the
+// library's rules pick the one that is present.
+type keyFields struct {
+	path  string
+	paths []string
+	data  []byte
+	datas [][]byte
+}
+
+// present counts the spellings present by value, as the library does: an
+// empty path and a null (nil) list or data are absent.
+func (k *keyFields) present() int {
+	return count(k.path != "", k.paths != nil, k.data != nil, k.datas != nil)
+}
+
+// source returns the only spelling present, nil if none.
+func (k *keyFields) source() KeySource {
+	switch {
+	case k.path != "":
+		return PEMPath(k.path)
+	case k.paths != nil:
+		return PEMPaths(k.paths)
+	case k.data != nil:
+		return PEMData(k.data)
+	case k.datas != nil:
+		return PEMDatas(k.datas)
+	}
+	return nil
+}
+
 func parseSigstore(members []member) (*SigstoreRequirement, error) {
 	f := fieldSet{names: sigstoreFields}
-	r := &SigstoreRequirement{}
+	var keys, rekor keyFields
+	var fulcio *FulcioRoot
+	var pki *PKIRoot
 	var identity []byte
 	for _, m := range members {
 		i, err := f.index(m.key)
@@ -167,25 +199,25 @@ func parseSigstore(members []member) (*SigstoreRequirement, error) {
 		}
 		switch i {
 		case 1:
-			r.KeyPath, err = decodeString(m.raw)
+			keys.path, err = decodeString(m.raw)
 		case 2:
-			r.KeyPaths, err = decodeStrings(m.raw)
+			keys.paths, err = decodeStrings(m.raw)
 		case 3:
-			r.KeyData, err = decodeBytes(m.raw)
+			keys.data, err = decodeBytes(m.raw)
 		case 4:
-			r.KeyDatas, err = decodeBytesList(m.raw)
+			keys.datas, err = decodeBytesList(m.raw)
 		case 5:
-			r.Fulcio, err = parseFulcio(m.raw)
+			fulcio, err = parseFulcio(m.raw)
 		case 6:
-			r.RekorPublicKeyPath, err = decodeString(m.raw)
+			rekor.path, err = decodeString(m.raw)
 		case 7:
-			r.RekorPublicKeyPaths, err = decodeStrings(m.raw)
+			rekor.paths, err = decodeStrings(m.raw)
 		case 8:
-			r.RekorPublicKeyData, err = decodeBytes(m.raw)
+			rekor.data, err = decodeBytes(m.raw)
 		case 9:
-			r.RekorPublicKeyDatas, err = decodeBytesList(m.raw)
+			rekor.datas, err = decodeBytesList(m.raw)
 		case 10:
-			r.PKI, err = parsePKI(m.raw)
+			pki, err = parsePKI(m.raw)
 		case 11:
 			identity = m.raw
 		}
@@ -193,6 +225,7 @@ func parseSigstore(members []member) (*SigstoreRequirement, error) {
 			return nil, err
 		}
 	}
+	r := &SigstoreRequirement{}
 	var err error
 	if r.SignedIdentity, err = identityOrDefault(identity); err != nil {
 		return nil, err
@@ -204,26 +237,34 @@ func parseSigstore(members []member) (*SigstoreRequirement, error) {
 		n       int
 		name    string
 	}{
-		{f.has(2), len(r.KeyPaths), "keyPaths"},
-		{f.has(4), len(r.KeyDatas), "keyDatas"},
-		{f.has(7), len(r.RekorPublicKeyPaths), "rekorPublickeyPaths"},
-		{f.has(9), len(r.RekorPublicKeyDatas), "rekorPublickeyDatas"},
+		{f.has(2), len(keys.paths), "keyPaths"},
+		{f.has(4), len(keys.datas), "keyDatas"},
+		{f.has(7), len(rekor.paths), "rekorPublickeyPaths"},
+		{f.has(9), len(rekor.datas), "rekorPublickeyDatas"},
 	} {
 		if list.present && list.n == 0 {
 			return nil, invalid(fmt.Sprintf("%q contains no entries", list.name))
 		}
 	}
-	if count(r.KeyPath != "", r.KeyPaths != nil, r.KeyData != nil, r.KeyDatas != nil, r.Fulcio != nil, r.PKI != nil) != 1 {
+	if keys.present()+count(fulcio != nil, pki != nil) != 1 {
 		return nil, invalid("exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio, and pki must be specified")
 	}
-	rekor := count(r.RekorPublicKeyPath != "", r.RekorPublicKeyPaths != nil, r.RekorPublicKeyData != nil, r.RekorPublicKeyDatas != nil)
-	switch {
-	case rekor > 1:
+	switch n := rekor.present(); {
+	case n > 1:
 		return nil, invalid("at most one of rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas can be used simultaneously")
-	case r.Fulcio != nil && rekor == 0:
+	case fulcio != nil && n == 0:
 		return nil, invalid("At least one of rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas must be specified if fulcio is used")
-	case r.PKI != nil && rekor > 0:
+	case pki != nil && n > 0:
 		return nil, invalid("rekorPublickeyPath, rekorPublicKeyPaths, rekorPublickeyData and rekorPublicKeyDatas are not supported for pki")
+	}
+	switch {
+	case fulcio != nil:
+		fulcio.Rekor = rekor.source()
+		r.Root = *fulcio
+	case pki != nil:
+		r.Root = *pki
+	default:
+		r.Root = PublicKeyRoot{Keys: keys.source(), Rekor: rekor.source()}
 	}
 	return r, nil
 }
@@ -238,6 +279,8 @@ func subObject(raw []byte, buf []member) ([]member, error) {
 	return sub.members(buf)
 }
 
+// parseFulcio reads the "fulcio" object; the caller adds the Rekor keys,
+// which are members of the requirement.
 func parseFulcio(raw []byte) (*FulcioRoot, error) {
 	var buf [4]member
 	members, err := subObject(raw, buf[:0])
@@ -246,6 +289,8 @@ func parseFulcio(raw []byte) (*FulcioRoot, error) {
 	}
 	f := fieldSet{names: fulcioFields}
 	r := &FulcioRoot{}
+	var caPath string
+	var caData []byte
 	for _, m := range members {
 		i, err := f.index(m.key)
 		if err != nil {
@@ -253,9 +298,9 @@ func parseFulcio(raw []byte) (*FulcioRoot, error) {
 		}
 		switch i {
 		case 0:
-			r.CAPath, err = decodeString(m.raw)
+			caPath, err = decodeString(m.raw)
 		case 1:
-			r.CAData, err = decodeBytes(m.raw)
+			caData, err = decodeBytes(m.raw)
 		case 2:
 			r.OIDCIssuer, err = decodeString(m.raw)
 		case 3:
@@ -265,17 +310,34 @@ func parseFulcio(raw []byte) (*FulcioRoot, error) {
 			return nil, err
 		}
 	}
+	if r.CA, err = certSource(caPath, caData,
+		"caPath and caData cannot be used simultaneously",
+		"At least one of caPath and caData must be specified"); err != nil {
+		return nil, err
+	}
 	switch {
-	case r.CAPath != "" && r.CAData != nil:
-		return nil, invalid("caPath and caData cannot be used simultaneously")
-	case r.CAPath == "" && r.CAData == nil:
-		return nil, invalid("At least one of caPath and caData must be specified")
 	case r.OIDCIssuer == "":
 		return nil, invalid("oidcIssuer not specified")
 	case r.SubjectEmail == "":
 		return nil, invalid("subjectEmail not specified")
 	}
 	return r, nil
+}
+
+// certSource returns the one of path and data that is present by value;
+// nil when neither is and missing is "".
+func certSource(path string, data []byte, both, missing string) (CertSource, error) {
+	switch {
+	case path != "" && data != nil:
+		return nil, invalid(both)
+	case path != "":
+		return PEMPath(path), nil
+	case data != nil:
+		return PEMData(data), nil
+	case missing != "":
+		return nil, invalid(missing)
+	}
+	return nil, nil
 }
 
 func parsePKI(raw []byte) (*PKIRoot, error) {
@@ -286,6 +348,8 @@ func parsePKI(raw []byte) (*PKIRoot, error) {
 	}
 	f := fieldSet{names: pkiFields}
 	r := &PKIRoot{}
+	var rootsPath, intermediatesPath string
+	var rootsData, intermediatesData []byte
 	for _, m := range members {
 		i, err := f.index(m.key)
 		if err != nil {
@@ -293,13 +357,13 @@ func parsePKI(raw []byte) (*PKIRoot, error) {
 		}
 		switch i {
 		case 0:
-			r.CARootsPath, err = decodeString(m.raw)
+			rootsPath, err = decodeString(m.raw)
 		case 1:
-			r.CARootsData, err = decodeBytes(m.raw)
+			rootsData, err = decodeBytes(m.raw)
 		case 2:
-			r.CAIntermediatesPath, err = decodeString(m.raw)
+			intermediatesPath, err = decodeString(m.raw)
 		case 3:
-			r.CAIntermediatesData, err = decodeBytes(m.raw)
+			intermediatesData, err = decodeBytes(m.raw)
 		case 4:
 			r.SubjectEmail, err = decodeString(m.raw)
 		case 5:
@@ -309,14 +373,16 @@ func parsePKI(raw []byte) (*PKIRoot, error) {
 			return nil, err
 		}
 	}
-	switch {
-	case r.CARootsPath != "" && r.CARootsData != nil:
-		return nil, invalid("caRootsPath and caRootsData cannot be used simultaneously")
-	case r.CARootsPath == "" && r.CARootsData == nil:
-		return nil, invalid("At least one of caRootsPath and caRootsData must be specified")
-	case r.CAIntermediatesPath != "" && r.CAIntermediatesData != nil:
-		return nil, invalid("caIntermediatesPath and caIntermediatesData cannot be used simultaneously")
-	case r.SubjectEmail == "" && r.SubjectHostname == "":
+	if r.CARoots, err = certSource(rootsPath, rootsData,
+		"caRootsPath and caRootsData cannot be used simultaneously",
+		"At least one of caRootsPath and caRootsData must be specified"); err != nil {
+		return nil, err
+	}
+	if r.CAIntermediates, err = certSource(intermediatesPath, intermediatesData,
+		"caIntermediatesPath and caIntermediatesData cannot be used simultaneously", ""); err != nil {
+		return nil, err
+	}
+	if r.SubjectEmail == "" && r.SubjectHostname == "" {
 		return nil, invalid("At least one of subjectEmail, subjectHostname must be specified")
 	}
 	return r, nil

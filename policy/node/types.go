@@ -51,47 +51,85 @@ type SignedBaseLayerRequirement struct {
 	BaseLayerIdentity Identity
 }
 
-// SigstoreRequirement is a "sigstoreSigned" requirement. Exactly one of the
-// key sources, Fulcio or PKI is set; at most one Rekor key source is set;
-// Fulcio requires a Rekor key source and PKI forbids one.
+// SigstoreRequirement is a "sigstoreSigned" requirement: one root of trust
+// and the identity signatures must claim.
 type SigstoreRequirement struct {
-	KeyPath  string
-	KeyPaths []string
-	KeyData  []byte
-	KeyDatas [][]byte
-
-	Fulcio *FulcioRoot
-	PKI    *PKIRoot
-
-	RekorPublicKeyPath  string
-	RekorPublicKeyPaths []string
-	RekorPublicKeyData  []byte
-	RekorPublicKeyDatas [][]byte
-
+	// Root is a PublicKeyRoot, a FulcioRoot or a PKIRoot. ParsePolicy
+	// always sets it; a requirement without one does not compile.
+	Root           SigstoreRoot
 	SignedIdentity Identity
 }
 
-// FulcioRoot is the "fulcio" member of a sigstoreSigned requirement.
-// Exactly one of CAPath and CAData is set; OIDCIssuer and SubjectEmail are
-// non-empty.
-type FulcioRoot struct {
-	CAPath       string
-	CAData       []byte
-	OIDCIssuer   string
-	SubjectEmail string
+// SigstoreRoot is the root of trust of a sigstoreSigned requirement: a
+// PublicKeyRoot, FulcioRoot or PKIRoot value (not a pointer). The interface
+// is sealed, and each root type has the fields of one of the library's
+// valid combinations of keys, Fulcio, PKI and Rekor keys.
+type SigstoreRoot interface{ sigstoreRoot() }
+
+// PublicKeyRoot trusts signatures made by one of its public keys
+// (keyPath, keyPaths, keyData or keyDatas) and, with Rekor keys, only those
+// recorded in a Rekor log that one of the Rekor keys signs for.
+type PublicKeyRoot struct {
+	Keys KeySource
+	// Rekor is nil when no Rekor key is configured.
+	Rekor KeySource
 }
 
-// PKIRoot is the "pki" member of a sigstoreSigned requirement. Exactly one
-// of CARootsPath and CARootsData is set, at most one of the intermediate
-// sources, and at least one of SubjectEmail and SubjectHostname.
-type PKIRoot struct {
-	CARootsPath         string
-	CARootsData         []byte
-	CAIntermediatesPath string
-	CAIntermediatesData []byte
-	SubjectEmail        string
-	SubjectHostname     string
+// FulcioRoot trusts certificates issued by a Fulcio CA for one OIDC issuer
+// and subject email, recorded in a Rekor log that one of the Rekor keys
+// signs for. ParsePolicy sets every field (OIDCIssuer and SubjectEmail
+// non-empty).
+type FulcioRoot struct {
+	CA           CertSource // caPath or caData
+	OIDCIssuer   string
+	SubjectEmail string
+	Rekor        KeySource
 }
+
+// PKIRoot trusts certificates issued by a private CA (BYOPKI) to a subject
+// email and/or hostname. It has no Rekor keys: the library refuses them
+// with pki. ParsePolicy sets CARoots and at least one of SubjectEmail and
+// SubjectHostname.
+type PKIRoot struct {
+	CARoots CertSource // caRootsPath or caRootsData
+	// CAIntermediates (caIntermediatesPath or caIntermediatesData) is nil
+	// when no trusted intermediates are configured.
+	CAIntermediates CertSource
+	SubjectEmail    string
+	SubjectHostname string
+}
+
+func (PublicKeyRoot) sigstoreRoot() {}
+func (FulcioRoot) sigstoreRoot()    {}
+func (PKIRoot) sigstoreRoot()       {}
+
+// KeySource names PEM public keys as policy.json does: a PEMPath (keyPath,
+// rekorPublicKeyPath), PEMPaths (…Paths), PEMData (…Data) or PEMDatas
+// (…Datas). Holding one value, it cannot name two sources; ParsePolicy never
+// builds an empty list.
+type KeySource interface{ keySource() }
+
+// CertSource names PEM certificates as policy.json does: a PEMPath (caPath,
+// caRootsPath, caIntermediatesPath) or PEMData (caData, …).
+type CertSource interface{ certSource() }
+
+type (
+	// PEMPath is a file holding PEM data, read when the policy is compiled.
+	PEMPath string
+	// PEMPaths are files holding one PEM key each.
+	PEMPaths []string
+	// PEMData is PEM data given inline (base64 in policy.json).
+	PEMData []byte
+	// PEMDatas are PEM keys given inline.
+	PEMDatas [][]byte
+)
+
+func (PEMPath) keySource()  {}
+func (PEMPaths) keySource() {}
+func (PEMData) keySource()  {}
+func (PEMDatas) keySource() {}
+func (PEMPath) certSource() {}
+func (PEMData) certSource() {}
 
 // IdentityType names a signedIdentity match policy as policy.json spells it.
 type IdentityType string
