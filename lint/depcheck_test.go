@@ -7,6 +7,6 @@ import (
 )
 
 func TestLayering(t *testing.T) {
-	depcheck.AllowOnly(t, "cluster", "policy", "policy/node", "internal/manifest")
+	depcheck.AllowOnly(t, "cluster", "policy", "policy/node", "internal/manifest", "internal/safetext")
 	depcheck.NoFlagNames(t)
 }

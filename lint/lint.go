@@ -22,11 +22,15 @@ type Options struct {
 // the objects.
 func Run(set *policy.Set, opts Options) []Finding {
 	var out []Finding
-	for _, e := range set.Validate() {
+	errs := set.Validate()
+	for _, e := range errs {
+		if e.RulesSkipped() {
+			continue // the API server's note that CEL rules waited for the other errors
+		}
 		out = append(out, Finding{Severity: SeverityError, Type: TypeInvalid, Object: objectName(e.Kind, e.Namespace, e.Name),
 			Source: e.Source.String(), Namespace: e.Namespace, Message: e.Error()})
 	}
-	valid := len(out) == 0
+	valid := len(errs) == 0
 	sources := map[string]string{}
 	for _, o := range set.Objects {
 		sources[objectOf(o)] = o.Source.String()

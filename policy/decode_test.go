@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -93,7 +94,7 @@ func TestLoadReaderFieldErrors(t *testing.T) {
 			}
 			errs := set.Validate()
 			for _, e := range errs {
-				if e.Field() == tc.wantField && strings.Contains(e.Error(), tc.wantMsg) {
+				if e.Field() == tc.wantField && strings.Contains(e.Err.Error(), tc.wantMsg) {
 					if !strings.Contains(e.Error(), "in.yaml, document") {
 						t.Errorf("error lacks its source: %v", e)
 					}
@@ -309,7 +310,7 @@ func TestMirrorSetAndImageFieldErrors(t *testing.T) {
 			}
 			errs := set.Validate()
 			for _, e := range errs {
-				if e.Field() == tc.wantField && strings.Contains(e.Error(), tc.wantMsg) {
+				if e.Field() == tc.wantField && strings.Contains(e.Err.Error(), tc.wantMsg) {
 					return
 				}
 			}
@@ -329,5 +330,47 @@ func TestImageOtherThanClusterIsValidatedNotUsed(t *testing.T) {
 	}
 	if errs := set.Validate(); len(errs) == 0 || errs[0].Field() != "spec.registrySources.insecureRegistries[0]" {
 		t.Errorf("errors = %v, want the invalid entry of the unused Image", errs)
+	}
+}
+
+// TestFieldErrorMessages: validation errors read as kubectl users read
+// them — object, field path, the rule's words and the value that broke it —
+// while Err keeps the API server's exact text.
+func TestFieldErrorMessages(t *testing.T) {
+	doc := "apiVersion: config.openshift.io/v1\nkind: ClusterImagePolicy\nmetadata: {name: bad}\nspec:\n  scopes: [busybox]\n  policy:\n    rootOfTrust:\n      policyType: PublicKey\n      publicKey: {keyData: Zm9vIGJhcg==}\n"
+	set, err := LoadReader("in.yaml", strings.NewReader(doc), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range set.Validate() {
+		if e.RulesSkipped() {
+			continue
+		}
+		got = append(got, e.Error())
+		if strings.Contains(e.Error(), `Invalid value: "string"`) {
+			t.Errorf("the API server's type placeholder reached the message: %s", e)
+		}
+	}
+	for _, want := range []string{
+		`in.yaml, document 1: ClusterImagePolicy bad: spec.scopes[0]: invalid image scope format, scope must contain a fully qualified domain name or 'localhost' (value "busybox")`,
+		`in.yaml, document 1: ClusterImagePolicy bad: spec.policy.rootOfTrust.publicKey.keyData: should be at least 68 chars long (value "Zm9vIGJhcg==")`,
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no message\n%s\namong\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+
+	missing := "apiVersion: config.openshift.io/v1\nkind: ClusterImagePolicy\nmetadata: {name: bare}\nspec:\n  scopes: [example.com]\n  policy:\n    rootOfTrust:\n      policyType: Unknown\n"
+	set, err = LoadReader("in.yaml", strings.NewReader(missing), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skipped bool
+	for _, e := range set.Validate() {
+		skipped = skipped || e.RulesSkipped()
+	}
+	if !skipped {
+		t.Error("the API server's rules-skipped error is gone from Validate: API fidelity needs it")
 	}
 }

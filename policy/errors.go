@@ -9,20 +9,23 @@ import (
 )
 
 // FieldError is one validation failure of one object. Err carries the field
-// path, the error type and the detail exactly as the API server reports them.
+// path, the error type and the detail exactly as the API server reports them;
+// Error reads as kubectl users read them, with the offending value.
 type FieldError struct {
 	Source    Source
 	Kind      string
 	Namespace string
 	Name      string
 	Err       *field.Error
+	// Value is the offending value, quoted and cut short, when known.
+	Value string
 }
 
 // Field is the failing field's path, such as "spec.scopes[0]".
 func (e *FieldError) Field() string { return e.Err.Field }
 
 func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s: %s %s: %s", e.Source, e.Kind, objectRef(e.Namespace, e.Name), e.Err.Error())
+	return fmt.Sprintf("%s: %s %s: %s", e.Source, e.Kind, objectRef(e.Namespace, e.Name), e.message())
 }
 
 // Unwrap exposes the API server's field error.

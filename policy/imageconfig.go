@@ -25,11 +25,7 @@ func (ic *ImageConfig) Valid() bool { return len(ic.errs) == 0 }
 
 // Errors returns the object's validation failures.
 func (ic *ImageConfig) Errors() []*FieldError {
-	out := make([]*FieldError, len(ic.errs))
-	for i, e := range ic.errs {
-		out[i] = &FieldError{Source: ic.Source, Kind: string(KindImage), Name: ic.Image.Name, Err: e}
-	}
-	return out
+	return fieldErrors(ic.Source, string(KindImage), "", ic.Image.Name, &ic.Image, ic.errs)
 }
 
 // recordImage records a decoded Image; the one named "cluster" becomes the

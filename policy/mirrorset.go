@@ -34,11 +34,7 @@ func (ms *MirrorSet) Ref() string { return objectRef("", ms.Meta.Name) }
 
 // Errors returns the object's validation failures.
 func (ms *MirrorSet) Errors() []*FieldError {
-	out := make([]*FieldError, len(ms.errs))
-	for i, e := range ms.errs {
-		out[i] = &FieldError{Source: ms.Source, Kind: string(ms.Kind), Name: ms.Meta.Name, Err: e}
-	}
-	return out
+	return fieldErrors(ms.Source, string(ms.Kind), "", ms.Meta.Name, ms.apiObject(), ms.errs)
 }
 
 // ImageDigestMirrorSet returns the object as the API type (kind ImageDigestMirrorSet only).
@@ -66,6 +62,17 @@ func (ms *MirrorSet) ImageContentSourcePolicy() *operatorv1alpha1.ImageContentSo
 		ObjectMeta: ms.Meta,
 		Spec:       operatorv1alpha1.ImageContentSourcePolicySpec{RepositoryDigestMirrors: ms.RepositoryDigestMirrors},
 	}
+}
+
+// apiObject is the mirror set as its API type.
+func (ms *MirrorSet) apiObject() any {
+	switch ms.Kind {
+	case KindImageDigestMirrorSet:
+		return ms.ImageDigestMirrorSet()
+	case KindImageTagMirrorSet:
+		return ms.ImageTagMirrorSet()
+	}
+	return ms.ImageContentSourcePolicy()
 }
 
 // recordMirrorSet records a decoded mirror set of any of the three kinds.

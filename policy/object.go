@@ -42,11 +42,15 @@ func (o *Object) Ref() string { return objectRef(o.Meta.Namespace, o.Meta.Name) 
 
 // Errors returns the object's validation failures.
 func (o *Object) Errors() []*FieldError {
-	out := make([]*FieldError, len(o.errs))
-	for i, e := range o.errs {
-		out[i] = &FieldError{Source: o.Source, Kind: string(o.Kind), Namespace: o.Meta.Namespace, Name: o.Meta.Name, Err: e}
+	return fieldErrors(o.Source, string(o.Kind), o.Meta.Namespace, o.Meta.Name, o.apiObject(), o.errs)
+}
+
+// apiObject is the object as its API type.
+func (o *Object) apiObject() any {
+	if o.Kind == KindImagePolicy {
+		return o.ImagePolicy()
 	}
-	return out
+	return o.ClusterImagePolicy()
 }
 
 // ClusterImagePolicy returns the object as the API type (kind ClusterImagePolicy only).

@@ -34,7 +34,7 @@ func TestRenderRefuses(t *testing.T) {
 		// The API server refuses both lists since the Image CRD's CEL rule;
 		// the MCO's own check is exercised by the MCO's vectors.
 		{"allowed and blocked", docs(cip("a", "example.com"), imageConfig("    allowedRegistries: [example.com]\n    blockedRegistries: [bad.io]\n")), RenderOptions{},
-			"invalid objects: 1 validation error(s), first: in.yaml, document 2: Image cluster: spec.registrySources: Invalid value: \"object\": Only one of blockedRegistries or allowedRegistries may be set"},
+			"invalid objects: 1 validation error(s), first: in.yaml, document 2: Image cluster: spec.registrySources: Only one of blockedRegistries or allowedRegistries may be set"},
 		{"cluster scope outside allowed", docs(cip("a", "quay.io/x"), imageConfig("    allowedRegistries: [example.com]\n")), RenderOptions{},
 			"clusterimagePolicy configured for the scope quay.io/x is not nested inside allowedRegistries"},
 		{"cluster scope inside blocked", docs(cip("a", "bad.io/x"), imageConfig("    blockedRegistries: [bad.io]\n")), RenderOptions{},
@@ -42,7 +42,7 @@ func TestRenderRefuses(t *testing.T) {
 		{"namespace scope outside allowed", docs(cip("a", "example.com"), ip("ns", "b", "quay.io/x"), imageConfig("    allowedRegistries: [example.com]\n")), RenderOptions{},
 			"imagePolicy configured for the scope quay.io/x is not nested inside allowedRegistries"},
 		{"invalid blocked entry", docs(cip("a", "example.com"), imageConfig("    blockedRegistries: [\"*.bad.io/x\"]\n")), RenderOptions{},
-			"spec.registrySources.blockedRegistries[0]: Invalid value: \"string\": each registry must be a valid hostname[:port][/path] or wildcard *.hostname format without tags or digests"},
+			"spec.registrySources.blockedRegistries[0]: each registry must be a valid hostname[:port][/path] or wildcard *.hostname format without tags or digests (value \"*.bad.io/x\")"},
 		{"bad release image", docs(cip("a", "example.com"), imageConfig("    blockedRegistries: [bad.io]\n")), RenderOptions{ReleaseImage: "UPPER/x"},
 			"error parsing reference of release image"},
 	}

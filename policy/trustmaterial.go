@@ -49,11 +49,7 @@ func (o *Object) TrustMaterialErrors() []*FieldError {
 			}
 		}
 	}
-	out := make([]*FieldError, len(errs))
-	for i, e := range errs {
-		out[i] = &FieldError{Source: o.Source, Kind: string(o.Kind), Namespace: o.Meta.Namespace, Name: o.Meta.Name, Err: e}
-	}
-	return out
+	return fieldErrors(o.Source, string(o.Kind), o.Meta.Namespace, o.Meta.Name, o.apiObject(), errs)
 }
 
 func rekorKeyError(data []byte) error {

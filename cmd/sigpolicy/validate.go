@@ -73,7 +73,9 @@ func report(out, errOut io.Writer, set *policy.Set) int {
 		}
 		invalid++
 		for _, e := range errs {
-			fmt.Fprintln(out, "ERROR", e)
+			if !e.RulesSkipped() {
+				fmt.Fprintln(out, "ERROR", e)
+			}
 		}
 	}
 	for _, o := range set.Objects {
