@@ -245,26 +245,13 @@ func orNone(s string) string {
 	return s
 }
 
-// identityRemedy names the rule that refused the signed identity and, for
-// the classic case, what to change.
+// identityRemedy names the rule that refused the signed identity and what
+// would pass (the verify trace's hint for that check).
 func identityRemedy(c verify.Check) string {
 	rule, _, _ := strings.Cut(c.Expected, " ")
 	msg := fmt.Sprintf("the signature claims %q, which %s does not accept (it expects %s)", c.Got, rule, c.Expected)
-	if repositoryOnly(c.Got) && (rule == "matchRepoDigestOrExact" || rule == "remapIdentity") {
-		return msg + ": a repository-only identity, as plain `cosign sign` writes it, never satisfies " + rule +
-			"; set the policy's signedIdentity matchPolicy to MatchRepository (or ExactRepository), or sign with an identity that names the tag (cosign sign --sign-container-identity REPOSITORY:TAG)"
+	if c.Hint == "" {
+		return msg + ": sign with an identity the rule accepts, or change the policy's signedIdentity"
 	}
-	switch rule {
-	case "matchRepoDigestOrExact", "matchExact":
-		return msg + ": sign with the identity of the tag that is pulled, pull by digest, or relax the matchPolicy to MatchRepository"
-	case "remapIdentity":
-		return msg + ": check the remapIdentity prefix and signedPrefix against where the image is signed"
-	}
-	return msg + ": sign with an identity the rule accepts, or change the policy's signedIdentity"
-}
-
-// repositoryOnly reports whether a signed identity has neither tag nor
-// digest.
-func repositoryOnly(identity string) bool {
-	return identity != "" && !strings.Contains(identity, "@") && strings.LastIndexByte(identity, ':') <= strings.LastIndexByte(identity, '/')
+	return msg + ": " + c.Hint
 }

@@ -204,7 +204,7 @@ func TestCatalogueAuditsAsVerifyDecides(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := got.results[cat.Registry+"/scenarios/key-untagged:v1"]
-		if r.Cause != audit.CauseIdentityMismatch || !strings.Contains(r.Remedy, "repository-only identity") || !strings.Contains(r.Remedy, "matchRepoDigestOrExact") || !strings.Contains(r.Remedy, "MatchRepository") {
+		if r.Cause != audit.CauseIdentityMismatch || !strings.Contains(r.Remedy, "names no tag or digest") || !strings.Contains(r.Remedy, "matchRepoDigestOrExact") || !strings.Contains(r.Remedy, "MatchRepository") {
 			t.Errorf("%s: %s", r.Cause, r.Remedy)
 		}
 	})

@@ -221,7 +221,7 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 	trace := &fetch.Trace{}
 	ev := evaluation{engine: e, ctx: fetch.WithTrace(ctx, trace), ref: ref, decision: d}
 	for i := range res.Requirements {
-		r, outcome := ev.requirement(&res.Requirements[i], res.Requirements)
+		r, outcome := ev.judge(&res.Requirements[i], res.Requirements)
 		d.Requirements = append(d.Requirements, r)
 		if outcome == OutcomeAllowed {
 			continue
@@ -234,7 +234,7 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 			// verdict certain after all: report the denial, not an outage.
 			for j := range rest {
 				if rest[j].Type == node.Reject || rest[j].Type == node.SignedBaseLayer {
-					r, outcome := ev.requirement(&rest[j], res.Requirements)
+					r, outcome := ev.judge(&rest[j], res.Requirements)
 					d.Requirements = append(d.Requirements, r)
 					d.Outcome, d.Reason = outcome, r.Reason
 					d.NotEvaluated = len(rest) - 1
@@ -249,6 +249,9 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 		d.Reason = "List of verification policy requirements must not be empty"
 	}
 	d.Allowed = d.Outcome == OutcomeAllowed
+	if d.Allowed && d.Reason == "" {
+		d.Reason = allowedWithoutSignature(res)
+	}
 	ev.store()
 	d.Requests = trace.Requests()
 	d.Warnings = trace.Warnings()
@@ -287,6 +290,31 @@ type evaluation struct {
 	cached           []RequirementResult
 	checkedAt        time.Time
 	attachmentDigest digest.Digest
+}
+
+// judge evaluates one requirement and records its outcome in its result.
+func (ev *evaluation) judge(req *node.Requirement, all node.Requirements) (RequirementResult, Outcome) {
+	r, outcome := ev.requirement(req, all)
+	r.Outcome = outcome
+	return r, outcome
+}
+
+// allowedWithoutSignature says why an image was allowed when no requirement
+// checked anything: every requirement of the matched scope (or of the
+// default) is insecureAcceptAnything. "" when a requirement did check.
+func allowedWithoutSignature(res node.Resolution) string {
+	for _, r := range res.Requirements {
+		if r.Type != node.InsecureAcceptAnything {
+			return ""
+		}
+	}
+	switch res.Kind {
+	case node.ScopeDefault:
+		return "no policy scope matches: allowed without a signature check (the policy's default is insecureAcceptAnything); the image itself was not fetched"
+	case node.ScopeEmpty:
+		return fmt.Sprintf("no policy scope matches: allowed without a signature check (transport %q's default scope is insecureAcceptAnything); the image itself was not fetched", res.Transport)
+	}
+	return fmt.Sprintf("scope %q accepts anything (insecureAcceptAnything): allowed without a signature check; the image itself was not fetched", res.Scope)
 }
 
 func (ev *evaluation) requirement(req *node.Requirement, all node.Requirements) (RequirementResult, Outcome) {

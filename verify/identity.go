@@ -141,3 +141,48 @@ func (r identityRule) expected(image reference.Named) string {
 		return fmt.Sprintf("matchRepoDigestOrExact %s", imageName)
 	}
 }
+
+// explain says, for a refused signed identity, which rule refused it and
+// what would make the signature acceptable; "" when the identity matched.
+func (r identityRule) explain(image reference.Named, signedReference string) string {
+	if r.matches(image, signedReference) {
+		return ""
+	}
+	signed, err := reference.ParseNormalizedNamed(signedReference)
+	if err != nil {
+		return "the signature's identity is not a valid image reference"
+	}
+	switch r.kind {
+	case node.ExactReference:
+		return fmt.Sprintf("exactReference accepts only signatures for %s", r.reference)
+	case node.ExactRepository:
+		return fmt.Sprintf("exactRepository accepts only signatures for repository %s, whatever image is pulled", r.repository)
+	}
+	if image == nil {
+		return fmt.Sprintf("%s needs the pulled image's own reference, which this image has not", r.kind)
+	}
+	rule, target := string(r.kind), image
+	if r.kind == node.RemapIdentity {
+		remapped, ok := r.remap(image)
+		if !ok {
+			return fmt.Sprintf("remapIdentity %s→%s turns %s into no valid reference", r.prefix, r.signedPrefix, image.Name())
+		}
+		rule, target = fmt.Sprintf("remapIdentity (%s→%s, then matchRepoDigestOrExact)", r.prefix, r.signedPrefix), remapped
+	}
+	if signed.Name() != target.Name() {
+		return fmt.Sprintf("%s compares repositories: the signature is for %s, the image is %s; sign this repository's image, or map one to the other with remapIdentity or exactRepository",
+			rule, signed.Name(), target.Name())
+	}
+	switch {
+	case r.kind == node.MatchExact:
+		return "matchExact needs the signature to name exactly the pulled reference"
+	case reference.IsNameOnly(signed):
+		return fmt.Sprintf("%s never accepts a signature whose identity names no tag or digest (what plain \"cosign sign IMAGE@DIGEST\" writes), not even for a pull by digest; "+
+			"set the policy's signedIdentity matchPolicy to MatchRepository, or sign with an identity that names the tag (cosign sign --sign-container-identity %s:TAG)", rule, signed.Name())
+	}
+	if tagged, ok := target.(reference.NamedTagged); ok {
+		return fmt.Sprintf("%s needs, for a pull by tag, a signature that names that tag (%s); pull by digest, sign the tag %s, or set matchPolicy MatchRepository",
+			rule, target.String(), tagged.Tag())
+	}
+	return ""
+}

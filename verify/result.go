@@ -55,6 +55,9 @@ type Check struct {
 	Passed   bool   `json:"passed"`
 	Expected string `json:"expected,omitempty"`
 	Got      string `json:"got,omitempty"`
+	// Hint, on a failed check, says which rule refused and what would pass
+	// (set for the signed-identity check).
+	Hint string `json:"hint,omitempty"`
 }
 
 // SignatureResult is the verdict on one signature layer, with the checks
@@ -73,7 +76,10 @@ type SignatureResult struct {
 type RequirementResult struct {
 	Type    string `json:"type"`
 	Allowed bool   `json:"allowed"`
-	Code    Reason `json:"code"`
+	// Outcome separates a denial from a requirement that could not be
+	// decided (a registry that did not answer, say).
+	Outcome Outcome `json:"outcome"`
+	Code    Reason  `json:"code"`
 	// Reason is the library's wording for a denial; empty when allowed.
 	Reason string `json:"reason,omitempty"`
 	// RegistryError names the kind of registry failure behind a

@@ -122,7 +122,7 @@ func (r *RequirementResult) sanitize() {
 		s.LayerDigest = safetext.String(s.LayerDigest)
 		for j := range s.Checks {
 			c := &s.Checks[j]
-			c.Name, c.Expected, c.Got = safetext.String(c.Name), safetext.String(c.Expected), safetext.String(c.Got)
+			c.Name, c.Expected, c.Got, c.Hint = safetext.String(c.Name), safetext.String(c.Expected), safetext.String(c.Got), safetext.String(c.Hint)
 		}
 	}
 	r.Reason = safetext.Capped(r.Reason, maxReasonText)
@@ -186,7 +186,7 @@ func (v *SigstoreVerifier) evaluateSignature(now time.Time, image reference.Name
 	auth, err := v.trust.Authenticate(sig.Payload, sig.Annotations, now)
 	sr.Checks = make([]Check, len(auth.Steps), len(auth.Steps)+3)
 	for i, s := range auth.Steps {
-		sr.Checks[i] = Check(s)
+		sr.Checks[i] = Check{Name: s.Name, Passed: s.Passed, Expected: s.Expected, Got: s.Got}
 	}
 	if err != nil {
 		var f *trust.Failure
@@ -214,6 +214,7 @@ func (v *SigstoreVerifier) evaluateSignature(now time.Time, image reference.Name
 
 	idCheck := Check{Name: CheckIdentity, Expected: v.identity.expected(image), Got: claims.dockerReference}
 	if !v.identity.matches(image, claims.dockerReference) {
+		idCheck.Hint = v.identity.explain(image, claims.dockerReference)
 		return sr.reject(ReasonIdentityMismatch, idCheck,
 			fmt.Sprintf("Signature for identity %q is not accepted", claims.dockerReference)), time.Time{}
 	}

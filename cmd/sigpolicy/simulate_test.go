@@ -39,7 +39,7 @@ func TestSimulateCommand(t *testing.T) {
 
 	runCases(t, []cliCase{
 		{"unscoped images are allowed by the default", "", []string{"simulate", "-f", examples, "--workload", allowed}, exitOK,
-			[]string{"one        Pod/a     c          quay.io/unscoped/app:1", "default    Pod/b", "2 pull(s) in 2 namespace(s), 2 decision(s): 2 allowed"}, nil, nil},
+			[]string{"one        Pod/a     c          quay.io/unscoped/app:1", "default    Pod/b", "allowed  no policy scope matches: allowed without a signature check", "2 pull(s) in 2 namespace(s), 2 decision(s): 2 allowed"}, nil, nil},
 		{"default namespace flag and workloads on stdin", pod("s", "", "quay.io/x:1"), []string{"simulate", "-f", examples, "--workload", "-", "--default-namespace", "ci"}, exitOK,
 			[]string{"ci         Pod/s"}, nil, nil},
 		{"unreachable registry is undecided", "", []string{"simulate", "-f", unreachable, "--workload", offline, "--timeout", "10s"}, exitUndecided,

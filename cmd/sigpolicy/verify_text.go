@@ -52,11 +52,7 @@ func writeDecisionText(w io.Writer, d *verify.Decision, verbose bool) {
 		fmt.Fprintln(w, "  cache       verdict reused: the registry still serves the same image and .sig attachment")
 	}
 	for i, r := range d.Requirements {
-		state := "allowed"
-		if !r.Allowed {
-			state = "denied"
-		}
-		fmt.Fprintf(w, "  requirement %d %s: %s", i+1, s(r.Type), state)
+		fmt.Fprintf(w, "  requirement %d %s: %s", i+1, s(r.Type), r.Outcome)
 		if !r.Allowed {
 			fmt.Fprintf(w, " [%s]: %s", s(string(r.Code)), reason(r.Reason))
 		}
@@ -84,6 +80,9 @@ func writeDecisionText(w io.Writer, d *verify.Decision, verbose bool) {
 					fmt.Fprintf(w, ": expected %s, got %s", orNone(s(c.Expected)), orNone(s(c.Got)))
 				}
 				fmt.Fprintln(w)
+				if c.Hint != "" {
+					fmt.Fprintf(w, "           why: %s\n", s(c.Hint))
+				}
 			}
 		}
 	}
