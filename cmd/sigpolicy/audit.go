@@ -42,6 +42,18 @@ func newAuditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit (--images FILE | --workload PATH | --release IMAGE | --repository HOST/PATH)... POLICY",
 		Short: "Decide every image of a list, a release payload, a registry or a fleet as CRI-O would, and say how to fix each refusal",
+		Example: `  # Every image a release payload pulls, through the cluster's mirrors, before enabling verification
+  sigpolicy audit -f policies/ -f mirror-sets/ --release quay.io/openshift-release-dev/ocp-release:4.18.1-x86_64 -o text
+
+  # A list of images (one per line) against a node's files, as JSON Lines, resumable
+  sigpolicy audit --root /host --images images.txt --out audit.jsonl --resume audit.jsonl
+
+  # Every repository of a mirror registry, from the live cluster's policies, as an HTML report
+  sigpolicy audit --cluster --repository mirror.example.net:8443/ -o html --out report.html
+
+  # Shard 0 of 4 (a Kubernetes Indexed Job runs one per pod; see deploy/), then merge
+  sigpolicy audit -f policies/ --images images.txt --shard 0/4 --exit-zero --out shard-0.jsonl
+  sigpolicy audit merge shard-0.jsonl shard-1.jsonl shard-2.jsonl shard-3.jsonl -o text`,
 		Long: `audit decides, for every image it is given, whether CRI-O would pull it under
 the policy (the same engine and verdict as verify) and, for each one it would
 not, names the cause and the remedy: the exact "oc image mirror" line for a
@@ -354,8 +366,9 @@ func showProgress(w io.Writer, p *audit.Progress) (stop func()) {
 func newAuditMergeCmd() *cobra.Command {
 	var output, out string
 	cmd := &cobra.Command{
-		Use:   "merge FILE...",
-		Short: "Combine the JSON Lines outputs of audit shards into one report",
+		Use:     "merge FILE...",
+		Short:   "Combine the JSON Lines outputs of audit shards into one report",
+		Example: `  sigpolicy audit merge shard-*.jsonl -o html > report.html`,
 		Long: `merge reads the JSON Lines outputs of the shards of one audit (several files may
 hold one shard, such as a run and its --resume) and writes every image's result
 once, in any output format, followed by a summary of the whole. It fails (exit

@@ -35,6 +35,11 @@ func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench [--registry HOST:PORT] [--scenarios all|NAME,...] [--count N] [--decisions N | --duration D] [--concurrency N,...]",
 		Short: "Measure pull decisions against the containers image library and the floor on fixture images",
+		Example: `  # Every scenario on the embedded registry: engine, fresh process, library and floor
+  sigpolicy bench
+
+  # 2,000 bulk images at concurrency 1, 4 and 16, with an HTML report
+  sigpolicy bench --count 2000 --concurrency 1,4,16 -o html > bench.html`,
 		Long: `bench builds fixture images (the embedded registry, or --registry), writes each
 policy file's node files once (policy.json, registries.d, registries.conf), then
 decides every image under every policy of its catalogue entry on each side:

@@ -22,6 +22,8 @@ func newFixturesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fixtures",
 		Short: "Build signed fixture registries: every root of trust, good and bad signatures",
+		Example: `  sigpolicy fixtures scenarios
+  sigpolicy fixtures serve --out /tmp/fixtures`,
 		Long: `fixtures pushes signed images, made exactly as cosign and the containers
 library sign them, into the embedded registry (serve) or an existing one (push),
 and writes catalogue.json (what each image reference should give under each
@@ -79,6 +81,11 @@ func newFixturesServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Start the embedded registry with the fixtures and keep serving until interrupted",
+		Example: `  # Every scenario, catalogue and policies written to /tmp/fixtures
+  sigpolicy fixtures serve --out /tmp/fixtures
+
+  # Two scenarios on a fixed port
+  sigpolicy fixtures serve --addr 127.0.0.1:5000 --scenarios key-tagged,fulcio-rekor --out /tmp/fixtures`,
 		Long: `serve starts an in-process registry on --addr, pushes the fixtures, writes
 DIR/catalogue.json and DIR/policies/*.yaml, prints the registry address on
 standard output and serves until SIGINT or SIGTERM.`,
@@ -118,8 +125,9 @@ func newFixturesPushCmd() *cobra.Command {
 		timeout   time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "push --registry HOST:PORT",
-		Short: "Push the fixtures into an existing registry and write the catalogue",
+		Use:     "push --registry HOST:PORT",
+		Short:   "Push the fixtures into an existing registry and write the catalogue",
+		Example: `  sigpolicy fixtures push --registry 127.0.0.1:5000 --count 1000 --out /tmp/fixtures`,
 		Long: `push writes the fixtures into the registry at --registry, then DIR/catalogue.json
 and DIR/policies/*.yaml. Hostile-registry scenarios and the containers-image
 conformance images need the embedded registry ("fixtures serve") and are left out.`,
@@ -154,9 +162,10 @@ conformance images need the embedded registry ("fixtures serve") and are left ou
 
 func newFixturesScenariosCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "scenarios",
-		Short: "List the fixture scenarios",
-		Args:  cobra.NoArgs,
+		Use:     "scenarios",
+		Short:   "List the fixture scenarios",
+		Example: `  sigpolicy fixtures scenarios`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tROOT\tDESCRIPTION")

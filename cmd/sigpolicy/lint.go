@@ -21,6 +21,13 @@ func newLintCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint (-f PATH... | --cluster [--kubeconfig FILE] [--context NAME])",
 		Short: "Report what the MCO and CRI-O will make of ClusterImagePolicy and ImagePolicy objects",
+		Example: `  sigpolicy lint -f examples/
+
+  # With the default openshift policy of current clusters, as JSON
+  sigpolicy lint -f examples/ --openshift-default-policy -o json
+
+  # The policies of the live cluster
+  sigpolicy lint --cluster`,
 		Long: `lint validates ClusterImagePolicy and ImagePolicy objects as validate does, then
 applies the Machine Config Operator's rules and reports what a platform engineer
 must know before applying them:

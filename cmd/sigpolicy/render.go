@@ -22,6 +22,11 @@ func newRenderCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render (-f PATH... | --cluster [--kubeconfig FILE] [--context NAME]) [--image-config FILE] [-o DIR | --stdout]",
 		Short: "Render policy.json, per-namespace policies, registries.conf and registries.d exactly as the MCO does",
+		Example: `  sigpolicy render -f examples/ -o rendered
+  sigpolicy render -f examples/ --stdout
+
+  # From the live cluster, with its release image for the MCO's blocked-registry rule
+  sigpolicy render --cluster --release-image quay.io/openshift-release-dev/ocp-release@sha256:... -o rendered`,
 		Long: `render validates the objects like "validate", applies the Machine Config
 Operator's rules and writes, under DIR, the files the MCO puts on every node:
 

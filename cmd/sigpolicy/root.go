@@ -8,6 +8,9 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "sigpolicy",
 		Short: "Validate, render and enforce OpenShift sigstore image policies outside a cluster",
+		Example: `  sigpolicy validate -f examples/
+  sigpolicy verify quay.io/team/app:v1 -f examples/
+  sigpolicy audit --cluster --release quay.io/openshift-release-dev/ocp-release:4.18.1-x86_64`,
 		Long: `sigpolicy validates and renders ClusterImagePolicy and ImagePolicy resources
 exactly as the API server and the Machine Config Operator do, and decides image
 pulls as CRI-O and the containers image library would.

@@ -22,6 +22,8 @@ func newSimulateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "simulate (-f PATH... | --root DIR | --policy FILE) --workload PATH...",
 		Short: "Decide every image pull of whole workloads, namespace by namespace, before rollout",
+		Example: `  sigpolicy simulate -f examples/ --workload deploy/
+  oc get deploy,cronjob -A -o yaml | sigpolicy simulate --cluster --workload - -o junit > simulate.xml`,
 		Long: `simulate reads Kubernetes workload manifests (Pod, Deployment, StatefulSet,
 DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, DeploymentConfig and
 Lists of them; several documents per file, directories recursively, "-" for

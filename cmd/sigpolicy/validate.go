@@ -15,6 +15,9 @@ func newValidateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate (-f PATH... | --cluster [--kubeconfig FILE] [--context NAME])",
 		Short: "Validate image policies, mirror sets and the image config as the API server would",
+		Example: `  sigpolicy validate -f examples/
+  oc get clusterimagepolicy,imagepolicy -A -o yaml | sigpolicy validate -f -
+  sigpolicy validate --cluster`,
 		Long: `validate decodes the objects the Machine Config Operator renders node image
 configuration from: ClusterImagePolicy, ImagePolicy, ImageDigestMirrorSet,
 ImageTagMirrorSet, ImageContentSourcePolicy and the cluster Image config (YAML or

@@ -23,6 +23,14 @@ func newVerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify IMAGE...",
 		Short: "Decide image pulls as CRI-O would, and explain the decision",
+		Example: `  # Under policy objects, in namespace team-a
+  sigpolicy verify quay.io/team/app:v1 -f examples/ -n team-a
+
+  # Under a node's files, with every check and request
+  sigpolicy verify -v registry.example.com/app@sha256:... --root /host
+
+  # Under the live cluster's policies and mirrors, as JSON
+  sigpolicy verify quay.io/team/app:v1 --cluster -n team-a -o json`,
 		Long: `verify decides, for each image reference, whether CRI-O would allow the pull
 under the given policy, and prints the trace: the policy file used, the scope
 that matched, where cosign attachments were looked for, and each signature's
