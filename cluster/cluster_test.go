@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -233,5 +234,29 @@ func TestCompiledRegistriesConf(t *testing.T) {
 	if !reflect.DeepEqual(fromRoot.Registries(), cfg.RegistriesConf.Registries()) ||
 		!reflect.DeepEqual(fromRoot.UnqualifiedSearchRegistries(), cfg.RegistriesConf.UnqualifiedSearchRegistries()) {
 		t.Error("the in-memory registries.conf differs from the files render writes")
+	}
+}
+
+// TestCompileTakesTheClusterVersionsReleaseImage: with the ClusterVersion
+// among the objects, the MCO's rule that never blocks the payload's
+// registry applies without naming the release image.
+func TestCompileTakesTheClusterVersionsReleaseImage(t *testing.T) {
+	dir := t.TempDir()
+	docs := "apiVersion: config.openshift.io/v1\nkind: ClusterVersion\nmetadata: {name: version}\nstatus: {desired: {image: \"quay.io/openshift-release-dev/ocp-release:4.18.1-x86_64\"}}\n" +
+		"---\napiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec:\n  registrySources:\n    blockedRegistries: [quay.io]\n"
+	if err := os.WriteFile(filepath.Join(dir, "cluster.yaml"), []byte(docs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := cluster.Load(cluster.Source{Objects: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(c.Rendered.Warnings, func(w string) bool {
+		return strings.Contains(w, "cannot block the repository being used by the payload")
+	}) {
+		t.Errorf("warnings %q: quay.io serves the payload and must not be blocked", c.Rendered.Warnings)
+	}
+	if c.RegistriesConf().FindRegistry("quay.io/openshift-release-dev/ocp-release") != nil {
+		t.Error("the payload's registry is blocked in registries.conf")
 	}
 }

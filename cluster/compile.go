@@ -31,13 +31,17 @@ func (e *InvalidError) Unwrap() []error {
 	return out
 }
 
-// Compile validates set, renders it as the MCO does and parses every
+// Compile validates set, renders it as the MCO does (with the set's release
+// image when opts names none) and parses every
 // rendered file (policy files, registries.d, registries.conf and its
 // search-registries drop-in) as CRI-O would: an *InvalidError for objects that do not
 // validate, the MCO's own error when it would refuse to render.
 func Compile(set *policy.Set, opts policy.RenderOptions) (*Compiled, error) {
 	if errs := set.Validate(); len(errs) > 0 {
 		return nil, &InvalidError{Errs: errs}
+	}
+	if opts.ReleaseImage == "" {
+		opts.ReleaseImage = set.ReleaseImage
 	}
 	rendered, err := policy.Render(set, opts)
 	if err != nil {

@@ -91,6 +91,10 @@ func (d *decoder) decodeObject(src Source, m map[string]any) error {
 		}
 	}
 	group, version, _ := strings.Cut(apiVersion, "/")
+	if kind == clusterVersionKind && group == groupConfig {
+		d.recordClusterVersion(src, m)
+		return nil
+	}
 	info, ours := kinds[Kind(kind)]
 	if !ours || info.group != group {
 		d.note(src, fmt.Sprintf("skipped %s %s: not an input of the MCO's image configuration", apiVersion, kind))

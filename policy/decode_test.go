@@ -374,3 +374,30 @@ func TestFieldErrorMessages(t *testing.T) {
 		t.Error("the API server's rules-skipped error is gone from Validate: API fidelity needs it")
 	}
 }
+
+func TestClusterVersionGivesTheReleaseImage(t *testing.T) {
+	const release = "quay.io/openshift-release-dev/ocp-release@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	doc := "apiVersion: config.openshift.io/v1\nkind: ClusterVersion\nmetadata: {name: version}\nspec: {channel: stable-4.18}\nstatus:\n  desired: {image: \"" + release + "\", version: 4.18.1}\n" +
+		"---\napiVersion: config.openshift.io/v1\nkind: ClusterVersion\nmetadata: {name: other}\nstatus: {desired: {image: quay.io/x/y:1}}\n" +
+		"---\napiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec:\n  registrySources:\n    blockedRegistries: [quay.io]\n"
+	set, err := LoadReader("in.yaml", strings.NewReader(doc), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.ReleaseImage != release {
+		t.Fatalf("release image %q, want %q", set.ReleaseImage, release)
+	}
+	if len(set.Notes) != 2 || !strings.Contains(set.Notes[1].Message, `skipped ClusterVersion "other"`) {
+		t.Errorf("notes %v", set.Notes)
+	}
+	// The MCO never blocks the registry serving the release payload.
+	r, err := Render(set, RenderOptions{ReleaseImage: set.ReleaseImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(r.Warnings, func(w string) bool {
+		return strings.Contains(w, "cannot block the repository being used by the payload")
+	}) {
+		t.Errorf("warnings %q: the blocked quay.io should have been dropped", r.Warnings)
+	}
+}

@@ -93,7 +93,11 @@ type Set struct {
 	// ImageConfig is the cluster image configuration that Render reads: the
 	// Image named "cluster" among Images, or one set by the caller.
 	ImageConfig *ImageConfig
-	Notes       []Note
+	// ReleaseImage is the cluster's release payload, from the ClusterVersion
+	// named "version" (status.desired.image) when the inputs hold it; the
+	// MCO never blocks the registry that serves it. Empty when unknown.
+	ReleaseImage string
+	Notes        []Note
 }
 
 // Validate returns every validation failure, kind by kind in input order;

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -85,7 +86,7 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 					fmt.Fprintf(errOut, "warning: %v (rendered as the MCO would; pulls under its scopes will be denied)\n", e)
 				}
 			}
-			r, err := policy.Render(set, policy.RenderOptions{ReleaseImage: releaseImage})
+			r, err := policy.Render(set, policy.RenderOptions{ReleaseImage: cmp.Or(releaseImage, set.ReleaseImage)})
 			if err != nil {
 				return &exitError{code: exitRejected, err: fmt.Errorf("nothing rendered: %w", err)}
 			}
@@ -111,7 +112,7 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 	cmd.Flags().StringVar(&imageConfig, "image-config", "", `cluster image configuration (kind Image, name "cluster") when the -f inputs lack it`)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "rendered", "directory to write the node files under")
 	cmd.Flags().BoolVar(&toStdout, "stdout", false, "print the files instead of writing them")
-	cmd.Flags().StringVar(&releaseImage, "release-image", "", "release payload pull spec: a blocked registry holding it is dropped unless the payload has an unblocked digest mirror, as the MCO does")
+	cmd.Flags().StringVar(&releaseImage, "release-image", "", "release payload pull spec: a blocked registry holding it is dropped unless the payload has an unblocked digest mirror, as the MCO does (default: the ClusterVersion's, when the inputs hold it)")
 	return cmd
 }
 

@@ -17,6 +17,8 @@ type kind struct {
 	required bool
 	// absent says what the kind not being served means for the result.
 	absent string
+	// missing says what the object (kinds read by name) not existing means.
+	missing string
 }
 
 // kinds are read in this order, which is the order of the List fed to the
@@ -33,7 +35,11 @@ var kinds = []kind{
 	{name: "ImageContentSourcePolicy", group: groupOperator, versions: []string{"v1alpha1"}, resource: "imagecontentsourcepolicies",
 		absent: "the cluster has no legacy mirror policies"},
 	{name: "Image", group: groupConfig, versions: []string{"v1"}, resource: "images", object: "cluster", required: true,
-		absent: "every OpenShift 4 cluster serves it: this is not an OpenShift 4 cluster"},
+		absent:  "every OpenShift 4 cluster serves it: this is not an OpenShift 4 cluster",
+		missing: "the MCO renders nothing until it does"},
+	{name: "ClusterVersion", group: groupConfig, versions: []string{"v1"}, resource: "clusterversions", object: "version",
+		absent:  "the release image stays unknown: no blocked registry is treated as the payload's",
+		missing: "the release image stays unknown: no blocked registry is treated as the payload's"},
 }
 
 // groupAbsent says what a whole API group missing from discovery means; a

@@ -281,7 +281,7 @@ func (c *client) fetch(ctx context.Context, s served) ([]map[string]any, string,
 		req.verb, req.name = "get", k.object
 		u, err := ri.Get(ctx, k.object, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
-			return nil, fmt.Sprintf("%s %q does not exist: the MCO renders nothing until it does", k.name, k.object), nil
+			return nil, fmt.Sprintf("%s %q does not exist: %s", k.name, k.object, k.missing), nil
 		}
 		if err != nil {
 			return nil, "", c.fail(req, err)
@@ -325,6 +325,10 @@ func (t readOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return t.next.RoundTrip(r)
 }
+
+// WrappedRoundTripper lets client-go reach the transport underneath, to
+// cancel a request without logging that it cannot.
+func (t readOnly) WrappedRoundTripper() http.RoundTripper { return t.next }
 
 // warnings collects the server's warning headers as notes, sanitised,
 // instead of client-go's default of logging them unsanitised to stderr.

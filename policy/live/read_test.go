@@ -31,6 +31,7 @@ const (
 	listITMS             = "/apis/config.openshift.io/v1/imagetagmirrorsets?limit=500"
 	listICSP             = "/apis/operator.openshift.io/v1alpha1/imagecontentsourcepolicies?limit=500"
 	getImage             = "/apis/config.openshift.io/v1/images/cluster"
+	getClusterVersion    = "/apis/config.openshift.io/v1/clusterversions/version"
 )
 
 func newServer(t *testing.T, routes livetest.Routes) *livetest.Server {
@@ -98,6 +99,9 @@ func TestReadOpenShift(t *testing.T) {
 		ic.Source.String() != src+", document 1, items[7]" {
 		t.Errorf("image config = %+v", ic)
 	}
+	if set.ReleaseImage != "quay.io/openshift-release-dev/ocp-release@sha256:6f1c1a8f0b0e7a4c4d6e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e" {
+		t.Errorf("release image %q, want the ClusterVersion's", set.ReleaseImage)
+	}
 	if o := set.Objects[0]; o.Meta.Annotations["kubernetes.io/description"] == "" || len(o.Meta.ManagedFields) != 1 || o.Meta.ResourceVersion != "1523" {
 		t.Errorf("server metadata not kept: %+v", o.Meta)
 	}
@@ -111,7 +115,7 @@ func TestReadOpenShift(t *testing.T) {
 		t.Errorf("no policy rendered for team-a: %v", r.NamespacePolicies)
 	}
 
-	wantKeys := []string{"/apis", discoveryConfigV1, getImage, listCIP, listIDMS, listIP, listITMS, discoveryOperatorV1a, listICSP}
+	wantKeys := []string{"/apis", discoveryConfigV1, getImage, getClusterVersion, listCIP, listIDMS, listIP, listITMS, discoveryOperatorV1a, listICSP}
 	slices.Sort(wantKeys)
 	if got := s.Keys(); !slices.Equal(got, wantKeys) {
 		t.Errorf("requests:\n got %q\nwant %q", got, wantKeys)
@@ -136,6 +140,7 @@ func TestReadFeedsEveryKind(t *testing.T) {
 		{"config.openshift.io/v1", "ImageTagMirrorSet", "", "team-tags"},
 		{"operator.openshift.io/v1alpha1", "ImageContentSourcePolicy", "", "legacy-mirror"},
 		{"config.openshift.io/v1", "Image", "", "cluster"},
+		{"config.openshift.io/v1", "ClusterVersion", "", "version"},
 	}
 	if !slices.Equal(items, want) {
 		t.Errorf("items:\n got %v\nwant %v", items, want)
@@ -335,6 +340,7 @@ func TestReadNotes(t *testing.T) {
 		got = append(got, n.Message)
 	}
 	want := []string{
+		"read the release image from ClusterVersion version: quay.io/openshift-release-dev/ocp-release@sha256:6f1c1a8f0b0e7a4c4d6e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e",
 		"ImageDigestMirrorSet (imagedigestmirrorsets.config.openshift.io v1) is not served: the cluster (OpenShift before 4.13) has no digest mirror sets",
 		"ImageTagMirrorSet (imagetagmirrorsets.config.openshift.io v1) is not served: the cluster (OpenShift before 4.13) has no tag mirror sets",
 		"ImageContentSourcePolicy (imagecontentsourcepolicies.operator.openshift.io v1alpha1) is not served: the cluster has no legacy mirror policies",

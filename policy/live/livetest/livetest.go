@@ -184,6 +184,7 @@ func OpenShift(pageSize string) Routes {
 		"/apis/config.openshift.io/v1":                                          {File: "discovery/config.openshift.io-v1.json"},
 		"/apis/operator.openshift.io/v1alpha1":                                  {File: "discovery/operator.openshift.io-v1alpha1.json"},
 		"/apis/config.openshift.io/v1/images/cluster":                           {File: "lists/image-cluster.json"},
+		"/apis/config.openshift.io/v1/clusterversions/version":                  {File: "lists/clusterversion-version.json"},
 		"/apis/config.openshift.io/v1/clusterimagepolicies" + lim:               {File: "lists/clusterimagepolicies.json"},
 		"/apis/config.openshift.io/v1/imagepolicies" + lim:                      {File: "lists/imagepolicies.json"},
 		"/apis/config.openshift.io/v1/imagedigestmirrorsets" + lim:              {File: "lists/imagedigestmirrorsets.json"},
