@@ -2,7 +2,7 @@
 // from a live API server.
 //
 // [Read] discovers which versions the server serves, then lists (or, for the
-// cluster Image config, gets) every input of the MCO's container runtime
+// cluster Image config and the ClusterVersion, gets) every input of the MCO's container runtime
 // config controller — never a write, watch or create:
 //
 //	kind                      API                               not served means
@@ -12,11 +12,13 @@
 //	ImageTagMirrorSet         config.openshift.io v1            note: the cluster has no tag mirror sets
 //	ImageContentSourcePolicy  operator.openshift.io v1alpha1    note: the cluster has no legacy mirror policies
 //	Image (name "cluster")    config.openshift.io v1            error: not an OpenShift 4 cluster
+//	ClusterVersion ("version") config.openshift.io v1           note: the release image stays unknown
 //
 // The policy kinds are read in v1 and, when the server serves them only in
 // v1alpha1 (clusters that offered sigstore policies as a technology
 // preview), in v1alpha1. A missing Image "cluster" object is a note: the MCO
-// renders nothing until it exists.
+// renders nothing until it exists. The ClusterVersion gives the release
+// image (status.desired.image), whose registry the MCO never blocks.
 //
 // The objects are fed, as one v1 List named "cluster:<server URL>", to
 // [policy.LoadReader], so that validation and rendering are exactly those
