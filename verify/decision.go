@@ -63,6 +63,10 @@ type Decision struct {
 	// registry still served the same image and `.sig` attachment, or, when
 	// Stale, it was not asked at all.
 	Cached bool `json:"cached,omitempty"`
+	// Candidates, for a short name with several pull candidates, are the
+	// references CRI-O tries, in order, with what each gave; the decision
+	// is the one pulled (the first allowed), else the last tried.
+	Candidates []Candidate `json:"candidates,omitempty"`
 	// Notes explain a denial beyond the library's reason, in words: where
 	// signatures exist that CRI-O does not read (Attachments.Unseen).
 	Notes []string `json:"notes,omitempty"`

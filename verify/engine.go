@@ -25,10 +25,12 @@ type Engine struct {
 	policy     *node.Policy
 	policyFile string
 	registries *node.Registries
-	fetcher    *fetch.Client
-	cache      Cache
-	staleFor   time.Duration
-	now        func() time.Time
+	// registriesConf resolves short names (nil: the Docker way).
+	registriesConf *node.RegistriesConf
+	fetcher        *fetch.Client
+	cache          Cache
+	staleFor       time.Duration
+	now            func() time.Time
 
 	// verifiers holds every sigstoreSigned requirement of the policy,
 	// compiled once; identical requirements share one verifier.
@@ -73,16 +75,17 @@ func New(cfg node.Config, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		policy:       cfg.Policy,
-		policyFile:   cmp.Or(cfg.PolicyName, "policy.json"),
-		registries:   cfg.RegistriesD,
-		fetcher:      fetcher,
-		cache:        o.cache,
-		staleFor:     o.staleFor,
-		now:          o.now,
-		verifiers:    make(map[*node.SigstoreRequirement]compiled),
-		fingerprints: make(map[*node.Requirement]string),
-		refs:         newRefCache(4096),
+		policy:         cfg.Policy,
+		policyFile:     cmp.Or(cfg.PolicyName, "policy.json"),
+		registries:     cfg.RegistriesD,
+		registriesConf: cfg.RegistriesConf,
+		fetcher:        fetcher,
+		cache:          o.cache,
+		staleFor:       o.staleFor,
+		now:            o.now,
+		verifiers:      make(map[*node.SigstoreRequirement]compiled),
+		fingerprints:   make(map[*node.Requirement]string),
+		refs:           newRefCache(4096),
 	}
 	if e.registries == nil {
 		e.registries = &node.Registries{Docker: map[string]node.RegistryNamespace{}}
@@ -200,13 +203,26 @@ func ParseImage(image string) (reference.Named, error) {
 
 // Verify decides whether image may be pulled. The error is non-nil only when
 // nothing could be evaluated (ErrInvalidReference); every other failure is a
-// Decision that does not allow the image.
+// Decision that does not allow the image. A short name is decided as CRI-O
+// pulls it (candidates.go).
 func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
-	start := time.Now()
-	ref, err := e.refs.parse(image)
+	refs, err := e.refs.candidates(image, e.registriesConf)
 	if err != nil {
 		return nil, err
 	}
+	if len(refs) > 1 {
+		return e.decideCandidates(ctx, image, refs), nil
+	}
+	d := e.decide(ctx, image, refs[0])
+	if e.registriesConf == nil && node.IsShortName(strings.TrimPrefix(image, "docker://")) {
+		d.Notes = append(d.Notes, fmt.Sprintf("short name %q read the Docker way (docker.io): no registries.conf was given, and CRI-O resolves short names through its unqualified-search-registries", safetext.String(image)))
+	}
+	return d, nil
+}
+
+// decide decides one normalised reference.
+func (e *Engine) decide(ctx context.Context, image string, ref reference.Named) *Decision {
+	start := time.Now()
 	res := e.policy.Resolve("docker", ref)
 	d := &Decision{
 		MediaType:  DecisionMediaType,
@@ -265,7 +281,7 @@ func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
 	}
 	d.Timings.Verify = ev.verifyTime
 	d.Timings.Total = time.Since(start)
-	return d, nil
+	return d
 }
 
 // evaluation is the state of one Verify call: the image and its signatures

@@ -42,6 +42,13 @@ func writeDecisionText(w io.Writer, d *verify.Decision, verbose bool) {
 			fmt.Fprintf(w, "  attachments not read: use-sigstore-attachments is not enabled for %s in registries.d\n", s(a.Repository))
 		}
 	}
+	for _, c := range d.Candidates {
+		fmt.Fprintf(w, "  candidate   %s: %s", s(c.Reference), c.Outcome)
+		if c.Reason != "" {
+			fmt.Fprintf(w, " (%s)", s(c.Reason))
+		}
+		fmt.Fprintln(w)
+	}
 	for _, n := range d.Notes {
 		fmt.Fprintf(w, "  note        %s\n", s(n))
 	}

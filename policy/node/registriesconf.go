@@ -38,6 +38,11 @@ type RegistriesConf struct {
 	files      []string
 	registries []sysregistriesv2.Registry // sorted by prefix, one per prefix
 	search     []string
+	searchFrom string // the file that set search
+	// aliases maps a short name to its normalised alias; nil for one set to
+	// "" (reset by a later file).
+	aliases       map[string]reference.Named
+	shortNameMode string // "" until a file sets one
 }
 
 // LoadRegistriesConf reads path and the *.conf drop-ins of path+".d" in name
@@ -83,10 +88,10 @@ func LoadRegistriesConf(path string) (*RegistriesConf, error) {
 // prefix, and a later unqualified-search-registries list replaces the
 // earlier one. Errors carry the library's text.
 func ParseRegistriesConf(files ...ConfFile) (*RegistriesConf, error) {
-	conf := &RegistriesConf{}
+	conf := &RegistriesConf{aliases: map[string]reference.Named{}}
 	byPrefix := map[string]sysregistriesv2.Registry{}
 	for _, f := range files {
-		parsed, err := parseRegistriesConfFile(f.Data)
+		parsed, aliases, err := parseRegistriesConfFile(f.Data)
 		if err != nil {
 			return nil, fmt.Errorf("loading registries configuration %q: %w", f.Name, err)
 		}
@@ -95,8 +100,12 @@ func ParseRegistriesConf(files ...ConfFile) (*RegistriesConf, error) {
 			byPrefix[r.Prefix] = r
 		}
 		if parsed.UnqualifiedSearchRegistries != nil {
-			conf.search = parsed.UnqualifiedSearchRegistries
+			conf.search, conf.searchFrom = parsed.UnqualifiedSearchRegistries, f.Name
 		}
+		if parsed.ShortNameMode != "" {
+			conf.shortNameMode = parsed.ShortNameMode
+		}
+		maps.Copy(conf.aliases, aliases)
 	}
 	for _, prefix := range slices.Sorted(maps.Keys(byPrefix)) {
 		conf.registries = append(conf.registries, byPrefix[prefix])
@@ -106,37 +115,38 @@ func ParseRegistriesConf(files ...ConfFile) (*RegistriesConf, error) {
 
 // parseRegistriesConfFile is the library's loadConfigFile without the
 // file system: decode, refuse v1, post-process, check wildcard prefixes,
-// the short-name mode and the aliases.
-func parseRegistriesConfFile(data []byte) (*sysregistriesv2.V2RegistriesConf, error) {
+// the short-name mode and the aliases (returned parsed).
+func parseRegistriesConfFile(data []byte) (*sysregistriesv2.V2RegistriesConf, map[string]reference.Named, error) {
 	var combined struct {
 		sysregistriesv2.V2RegistriesConf
 		sysregistriesv2.V1RegistriesConf //nolint:staticcheck // decoded only to refuse it, as the library does
 	}
 	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&combined); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !reflect.DeepEqual(combined.V1RegistriesConf, sysregistriesv2.V1RegistriesConf{}) { //nolint:staticcheck
-		return nil, errors.New("registries.conf must be in v2 format but is in v1")
+		return nil, nil, errors.New("registries.conf must be in v2 format but is in v1")
 	}
 	conf := &combined.V2RegistriesConf
 	if err := postProcessRegistries(conf); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch conf.ShortNameMode {
 	case "", "disabled", "enforcing", "permissive":
 	default:
-		return nil, fmt.Errorf("invalid short-name mode: %q", conf.ShortNameMode)
+		return nil, nil, fmt.Errorf("invalid short-name mode: %q", conf.ShortNameMode)
 	}
 	for _, r := range conf.Registries {
 		if strings.HasPrefix(r.Prefix, "*.") && strings.ContainsAny(r.Prefix, "/@:") {
-			return nil, fmt.Errorf("Wildcarded prefix should be in the format: *.example.com. Current prefix %q is incorrectly formatted", r.Prefix)
+			return nil, nil, fmt.Errorf("Wildcarded prefix should be in the format: *.example.com. Current prefix %q is incorrectly formatted", r.Prefix)
 		}
 	}
-	if err := checkAliases(conf.Aliases); err != nil {
-		return nil, fmt.Errorf("validating short-name aliases: %w", err)
+	aliases, err := parseAliases(conf.Aliases)
+	if err != nil {
+		return nil, nil, fmt.Errorf("validating short-name aliases: %w", err)
 	}
-	conf.Aliases = nil // checked only: sigpolicy normalises references the docker way
-	return conf, nil
+	conf.Aliases = nil
+	return conf, aliases, nil
 }
 
 // postProcessRegistries is the library's V2RegistriesConf.postProcessRegistries:
@@ -245,26 +255,33 @@ var anchoredDomain = sync.OnceValue(func() *regexp.Regexp {
 // isDomain reports whether s is a host[:port] of the reference grammar.
 func isDomain(s string) bool { return anchoredDomain().MatchString(s) }
 
-// checkAliases is the library's short-name alias validation: every
+// parseAliases is the library's short-name alias validation: every
 // left-hand side a short name without tag or digest, every non-empty value a
-// fully qualified repository. All malformed entries are reported, in name
-// order.
-func checkAliases(aliases map[string]string) error {
+// fully qualified repository (normalised); "" resets an alias. All malformed
+// entries are reported, in name order.
+func parseAliases(aliases map[string]string) (map[string]reference.Named, error) {
+	out := make(map[string]reference.Named, len(aliases))
 	var errs []string
 	for _, name := range slices.Sorted(maps.Keys(aliases)) {
 		if err := checkShortName(name); err != nil {
 			errs = append(errs, err.Error())
 		}
-		if value := aliases[name]; value != "" {
-			if err := checkAliasValue(value); err != nil {
-				errs = append(errs, err.Error())
-			}
+		value := aliases[name]
+		if value == "" {
+			out[name] = nil
+			continue
 		}
+		named, err := parseAliasValue(value)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		out[name] = named
 	}
 	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "\n"))
+		return nil, errors.New(strings.Join(errs, "\n"))
 	}
-	return nil
+	return out, nil
 }
 
 func checkShortName(name string) error {
@@ -288,26 +305,25 @@ func checkShortName(name string) error {
 	return nil
 }
 
-func checkAliasValue(alias string) error {
+func parseAliasValue(alias string) (reference.Named, error) {
 	ref, err := reference.Parse(alias)
 	if err != nil {
-		return fmt.Errorf("parsing alias %q: %w", alias, err)
+		return nil, fmt.Errorf("parsing alias %q: %w", alias, err)
 	}
 	if _, ok := ref.(reference.Digested); ok {
-		return fmt.Errorf("invalid alias %q: must not contain digest", alias)
+		return nil, fmt.Errorf("invalid alias %q: must not contain digest", alias)
 	}
 	if _, ok := ref.(reference.Tagged); ok {
-		return fmt.Errorf("invalid alias %q: must not contain tag", alias)
+		return nil, fmt.Errorf("invalid alias %q: must not contain tag", alias)
 	}
 	named, ok := ref.(reference.Named)
 	if !ok {
-		return fmt.Errorf("invalid alias %q: must contain registry and repository", alias)
+		return nil, fmt.Errorf("invalid alias %q: must contain registry and repository", alias)
 	}
 	if registry := reference.Domain(named); !strings.ContainsAny(registry, ".:") && registry != "localhost" {
-		return fmt.Errorf("invalid alias %q: must contain registry and repository", alias)
+		return nil, fmt.Errorf("invalid alias %q: must contain registry and repository", alias)
 	}
-	_, err = reference.ParseNormalizedNamed(alias)
-	return err
+	return reference.ParseNormalizedNamed(alias)
 }
 
 // FindRegistry returns the entry with the longest prefix matching ref (a

@@ -1,0 +1,82 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"go.podman.io/image/v5/docker/reference"
+
+	"github.com/sigpolicy/sigpolicy/fetch"
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
+	"github.com/sigpolicy/sigpolicy/policy/node"
+)
+
+// Candidate is one reference CRI-O tries for a short name, and what pulling
+// it gives.
+type Candidate struct {
+	Reference string  `json:"reference"`
+	Outcome   Outcome `json:"outcome"`
+	Reason    string  `json:"reason,omitempty"`
+}
+
+// Allowed reports whether the candidate was allowed (and pulled).
+func (c Candidate) Allowed() bool { return c.Outcome == OutcomeAllowed }
+
+// pullCandidates are the references CRI-O pulls image as, in order (the
+// node's registries.conf: aliases and unqualified-search registries), each
+// normalised as ParseImage does; without a registries.conf, ParseImage's
+// Docker normalisation alone.
+func pullCandidates(image string, conf *node.RegistriesConf) ([]reference.Named, error) {
+	if conf == nil {
+		ref, err := ParseImage(image)
+		if err != nil {
+			return nil, err
+		}
+		return []reference.Named{ref}, nil
+	}
+	refs, err := conf.PullCandidates(strings.TrimPrefix(image, "docker://"))
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrInvalidReference, image, err)
+	}
+	for i, ref := range refs {
+		if refs[i], err = ParseImage(ref.String()); err != nil {
+			return nil, err
+		}
+	}
+	return refs, nil
+}
+
+// decideCandidates decides a short name as CRI-O pulls it: each candidate
+// in order, the first that is allowed and exists is pulled; a denial or a
+// failed pull moves on to the next, and the last failure is the outcome.
+// An image allowed without being read (an unscoped candidate) is looked up
+// first, since CRI-O's pull of a missing image fails and moves on too.
+func (e *Engine) decideCandidates(ctx context.Context, image string, refs []reference.Named) *Decision {
+	tried := make([]Candidate, 0, len(refs))
+	var d *Decision
+	for _, ref := range refs {
+		d = e.decide(ctx, image, ref)
+		if d.Allowed && d.Digest == "" {
+			if _, err := e.fetcher.Resolve(ctx, ref); err != nil {
+				d.Allowed, d.Outcome = false, OutcomeDenied
+				if fetch.IsUndecided(err) {
+					d.Outcome = OutcomeUndecided
+				}
+				d.Reason = safetext.Capped(fmt.Sprintf("pulling %s: %v", ref, err), maxReasonText)
+			}
+		}
+		tried = append(tried, Candidate{Reference: ref.String(), Outcome: d.Outcome, Reason: d.Reason})
+		if d.Allowed {
+			break
+		}
+	}
+	names := make([]string, len(refs))
+	for i, ref := range refs {
+		names[i] = ref.String()
+	}
+	d.Candidates = tried
+	d.Notes = append(d.Notes, fmt.Sprintf("short name %q: CRI-O tries %s in this order (registries.conf's unqualified-search-registries) and pulls the first one the policy allows and the registry serves",
+		safetext.String(image), strings.Join(names, ", ")))
+	return d
+}
