@@ -38,6 +38,31 @@ type mergeFile struct {
 //   - no image is decided twice (an undecided result followed by a later
 //     one, as --resume retries it, keeps the later).
 func Merge(paths []string, w Writer) (*Summary, error) {
+	m, err := CheckMerge(paths)
+	if err != nil {
+		return nil, err
+	}
+	return m.Write(w)
+}
+
+// maxShards bounds the shard count a summary may claim: a merge holds a
+// counter per shard.
+const maxShards = 1 << 16
+
+// Merged is a set of shard outputs checked to be one complete audit, ready
+// to be written.
+type Merged struct {
+	files   []mergeFile
+	entries map[[16]byte]mergeEntry
+	input   string
+	read    int
+	started time.Time
+	seconds float64
+}
+
+// CheckMerge reads paths and checks them as Merge does, without writing
+// anything.
+func CheckMerge(paths []string) (*Merged, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%w: no input", ErrMerge)
 	}
@@ -48,6 +73,11 @@ func Merge(paths []string, w Writer) (*Summary, error) {
 		files[i].path = p
 		if err := mergeScan(paths, uint32(i), entries, &files[i], &retried); err != nil {
 			return nil, err
+		}
+	}
+	for _, f := range files {
+		if s := f.last.Shard; s.Count < 1 || s.Count > maxShards || s.Index < 0 || s.Index >= s.Count {
+			return nil, fmt.Errorf("%w: %s claims shard %d/%d, not 0 <= I < N <= %d", ErrMerge, f.path, s.Index, s.Count, maxShards)
 		}
 	}
 	n, input, read := files[0].last.Shard.Count, files[0].last.Input, files[0].last.Read
@@ -91,8 +121,15 @@ func Merge(paths []string, w Writer) (*Summary, error) {
 		}
 	}
 
+	return &Merged{files: files, entries: entries, input: input, read: read, started: started, seconds: seconds}, nil
+}
+
+// Write writes every image's result once to w, then the summary of the
+// whole audit (shard 0/1).
+func (m *Merged) Write(w Writer) (*Summary, error) {
+	files, entries := m.files, m.entries
 	sum := newSummary(Shard{})
-	sum.Input, sum.Read, sum.Started, sum.Seconds = input, read, started, seconds
+	sum.Input, sum.Read, sum.Started, sum.Seconds = m.input, m.read, m.started, m.seconds
 	for i, f := range files {
 		fh, err := os.Open(f.path)
 		if err != nil {

@@ -9,15 +9,32 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // maxLine bounds one JSON Lines record read back (resume, merge).
 const maxLine = 4 << 20
 
 // Resume holds the images an earlier run decided (any outcome but
-// undecided): one 16-byte hash each.
+// undecided): a 16-byte hash each, and its outcome, which still counts
+// towards the exit code of the run that resumes.
 type Resume struct {
-	decided map[[16]byte]struct{}
+	decided map[[16]byte]uint8 // index into resumableOutcomes
+}
+
+// resumableOutcomes are the outcomes a resumed image can have.
+var resumableOutcomes = []string{"allowed", "denied", "invalid-configuration", OutcomeInvalidReference}
+
+// outcome is the outcome an earlier run recorded for image, "" when none.
+func (r *Resume) outcome(image string) string {
+	if r == nil {
+		return ""
+	}
+	i, ok := r.decided[key(image)]
+	if !ok {
+		return ""
+	}
+	return resumableOutcomes[i]
 }
 
 func key(image string) [16]byte {
@@ -26,13 +43,7 @@ func key(image string) [16]byte {
 }
 
 // Has reports whether image was decided.
-func (r *Resume) Has(image string) bool {
-	if r == nil {
-		return false
-	}
-	_, ok := r.decided[key(image)]
-	return ok
-}
+func (r *Resume) Has(image string) bool { return r.outcome(image) != "" }
 
 // Len is the number of decided images.
 func (r *Resume) Len() int {
@@ -49,7 +60,7 @@ func (r *Resume) Len() int {
 func LoadResume(path string) (*Resume, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return &Resume{decided: map[[16]byte]struct{}{}}, nil
+		return &Resume{decided: map[[16]byte]uint8{}}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -60,11 +71,16 @@ func LoadResume(path string) (*Resume, error) {
 
 // ReadResume is LoadResume on a reader; name is used in messages.
 func ReadResume(r io.Reader, name string) (*Resume, error) {
-	res := &Resume{decided: map[[16]byte]struct{}{}}
+	res := &Resume{decided: map[[16]byte]uint8{}}
 	err := readLines(r, name, func(rec record) error {
-		if rec.Result != nil && rec.Result.Decided() {
-			res.decided[key(rec.Result.Image)] = struct{}{}
+		if rec.Result == nil || !rec.Result.Decided() {
+			return nil
 		}
+		i := slices.Index(resumableOutcomes, rec.Result.Outcome)
+		if i < 0 {
+			return fmt.Errorf("%s:%d: outcome %q cannot be resumed", name, rec.Line, rec.Result.Outcome)
+		}
+		res.decided[key(rec.Result.Image)] = uint8(i)
 		return nil
 	})
 	return res, err

@@ -97,8 +97,8 @@ func Run(ctx context.Context, d Decider, refs iter.Seq2[Ref, error], o Options, 
 				continue
 			}
 			seen[k] = struct{}{}
-			if o.Resume.Has(ref.Image) {
-				sum.Resumed++
+			if outcome := o.Resume.outcome(ref.Image); outcome != "" {
+				sum.resumed(outcome)
 				continue
 			}
 			progress.Queued.Add(1)

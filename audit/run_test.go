@@ -263,6 +263,11 @@ func TestResumeSkipsDecidedImages(t *testing.T) {
 	if sum.Resumed != 21 || sum.Images != 1 || f.count("r.example/down:1") != 1 {
 		t.Errorf("resumed %d, decided %d", sum.Resumed, sum.Images)
 	}
+	// The denial decided by the first run still fails the resumed one: a
+	// rerun after an interruption must not turn a denial into exit 0.
+	if code := sum.ExitCode(); code != 1 || sum.ResumedOutcomes["denied"] != 1 || sum.ResumedOutcomes["allowed"] != 20 {
+		t.Errorf("exit code %d with resumed outcomes %v; want 1", code, sum.ResumedOutcomes)
+	}
 	// A malformed line before the last is an error.
 	bad := filepath.Join(dir, "bad.jsonl")
 	if err := os.WriteFile(bad, []byte("{oops\n"+`{"image":"a","outcome":"allowed"}`+"\n"), 0o600); err != nil {
@@ -320,11 +325,27 @@ func TestMerge(t *testing.T) {
 	if err := os.WriteFile(gap, bytes.Join(append(lines[1:len(lines)-2], lines[len(lines)-2]), nil), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Summaries that claim impossible shards (a count that would size a
+	// table, an index outside it) are refused, never trusted.
+	claim := func(name, shard string) string {
+		path := filepath.Join(dir, name)
+		last := bytes.Replace(lines[len(lines)-2], []byte(`"shard":{"index":1,"count":3}`), []byte(`"shard":`+shard), 1)
+		if bytes.Equal(last, lines[len(lines)-2]) {
+			t.Fatalf("no shard in the summary line %s", last)
+		}
+		if err := os.WriteFile(path, bytes.Join(append(lines[:len(lines)-2:len(lines)-2], last), nil), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
 	for _, tc := range []struct {
 		desc  string
 		files []string
 		want  string
 	}{
+		{"a negative shard count", []string{claim("negative.jsonl", `{"index":0,"count":-1}`)}, "claims shard 0/-1"},
+		{"a huge shard count", []string{claim("huge.jsonl", `{"index":0,"count":1000000000000}`)}, "claims shard"},
+		{"an index outside the count", []string{claim("outside.jsonl", `{"index":5,"count":3}`)}, "claims shard 5/3"},
 		{"a missing shard", shards[:2], "shard 2/3 is missing"},
 		{"a shard twice", append(shards, shards[0]), "twice"},
 		{"another input", []string{shards[0], shards[1], shards[2], other}, "not one audit"},

@@ -25,15 +25,26 @@ type Summary struct {
 	Images     int `json:"images"`
 	Resumed    int `json:"resumed"`
 	Duplicates int `json:"duplicates"`
-	// Outcomes and Causes count the results written.
-	Outcomes map[string]int `json:"outcomes"`
-	Causes   map[Cause]int  `json:"causes"`
-	Started  time.Time      `json:"started"`
-	Seconds  float64        `json:"seconds"`
+	// Outcomes and Causes count the results written; ResumedOutcomes the
+	// outcomes of the Resumed images, as the earlier run wrote them.
+	Outcomes        map[string]int `json:"outcomes"`
+	ResumedOutcomes map[string]int `json:"resumedOutcomes,omitempty"`
+	Causes          map[Cause]int  `json:"causes"`
+	Started         time.Time      `json:"started"`
+	Seconds         float64        `json:"seconds"`
 }
 
 func newSummary(s Shard) *Summary {
 	return &Summary{Shard: s.normal(), Outcomes: map[string]int{}, Causes: map[Cause]int{}, Started: time.Now().UTC()}
+}
+
+// resumed counts an image an earlier run decided with outcome.
+func (s *Summary) resumed(outcome string) {
+	s.Resumed++
+	if s.ResumedOutcomes == nil {
+		s.ResumedOutcomes = map[string]int{}
+	}
+	s.ResumedOutcomes[outcome]++
 }
 
 func (s *Summary) add(r Result) {
@@ -44,16 +55,17 @@ func (s *Summary) add(r Result) {
 	}
 }
 
-// ExitCode is the command's exit code for the results counted: 1 if any
-// image is denied; else 2 if any invalid configuration or reference; else 3
-// if any is undecided; else 0.
+// ExitCode is the command's exit code for the results counted, those of an
+// earlier run it resumed included: 1 if any image is denied; else 2 if any
+// invalid configuration or reference; else 3 if any is undecided; else 0.
 func (s *Summary) ExitCode() int {
+	n := func(o string) int { return s.Outcomes[o] + s.ResumedOutcomes[o] }
 	switch {
-	case s.Outcomes[string(verify.OutcomeDenied)] > 0:
+	case n(string(verify.OutcomeDenied)) > 0:
 		return 1
-	case s.Outcomes[string(verify.OutcomeInvalidConfig)] > 0 || s.Outcomes[OutcomeInvalidReference] > 0:
+	case n(string(verify.OutcomeInvalidConfig)) > 0 || n(OutcomeInvalidReference) > 0:
 		return 2
-	case s.Outcomes[string(verify.OutcomeUndecided)] > 0:
+	case n(string(verify.OutcomeUndecided)) > 0:
 		return 3
 	}
 	return 0

@@ -363,6 +363,24 @@ func showProgress(w io.Writer, p *audit.Progress) (stop func()) {
 	}
 }
 
+// notAnInput refuses an output file that is one of the inputs: writing it
+// would destroy what is being read.
+func notAnInput(out string, inputs []string) error {
+	if out == "" {
+		return nil
+	}
+	outInfo, err := os.Stat(out)
+	if err != nil {
+		return nil // a new file cannot be an input
+	}
+	for _, in := range inputs {
+		if info, err := os.Stat(in); err == nil && os.SameFile(info, outInfo) {
+			return fmt.Errorf("--out %s is also an input", out)
+		}
+	}
+	return nil
+}
+
 func newAuditMergeCmd() *cobra.Command {
 	var output, out string
 	cmd := &cobra.Command{
@@ -380,6 +398,13 @@ counts (a gap), an image in the wrong shard, or an image decided twice.
 Exit codes otherwise as for audit, over the merged results.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
+			if err := notAnInput(out, files); err != nil {
+				return usageErr(err)
+			}
+			merged, err := audit.CheckMerge(files)
+			if err != nil {
+				return usageErr(err)
+			}
 			w, closeOut, err := auditOutput(cmd, out, false)
 			if err != nil {
 				return usageErr(err)
@@ -389,7 +414,7 @@ Exit codes otherwise as for audit, over the merged results.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			sum, err := audit.Merge(files, writer)
+			sum, err := merged.Write(writer)
 			if err != nil {
 				return usageErr(err)
 			}

@@ -161,6 +161,13 @@ func TestAuditCommand(t *testing.T) {
 		if code != exitUndecided || len(results) != 2 || sum == nil || sum.Images != 2 {
 			t.Errorf("merge: exit %d, %d results, summary %+v: %s", code, len(results), sum, errOut)
 		}
+		// Writing the merge over its own input is refused, and the input stays whole.
+		if _, errOut, code := run(t, "", "audit", "merge", out, "--out", out); code != exitUsage || !strings.Contains(errOut, "is also an input") {
+			t.Errorf("merge --out INPUT: exit %d: %s", code, errOut)
+		}
+		if after, err := os.ReadFile(out); err != nil || string(after) != string(data) {
+			t.Errorf("the input changed under merge --out: %v", err)
+		}
 	})
 }
 
