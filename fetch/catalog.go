@@ -4,15 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
-	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
-	"go.podman.io/image/v5/pkg/docker/config"
-	"go.podman.io/image/v5/types"
 )
 
 // catalogScope is the token scope of the registry catalog.
@@ -30,6 +23,7 @@ func (c *Client) Catalog(ctx context.Context, host, prefix string) iter.Seq2[str
 			return
 		}
 		op := "listing the catalog of " + host
+		var empty emptyPages
 		for body, err := range c.pages(ctx, ep, op, "/v2/_catalog?n="+itoa(pageSize)) {
 			if err != nil {
 				yield("", err)
@@ -40,6 +34,10 @@ func (c *Client) Catalog(ctx context.Context, host, prefix string) iter.Seq2[str
 			}
 			if err := json.Unmarshal(body, &page); err != nil {
 				yield("", &Error{Kind: ErrMalformed, Op: op, Err: err})
+				return
+			}
+			if err := empty.see(len(page.Repositories), op); err != nil {
+				yield("", err)
 				return
 			}
 			for _, r := range page.Repositories {
@@ -54,45 +52,17 @@ func (c *Client) Catalog(ctx context.Context, host, prefix string) iter.Seq2[str
 	}
 }
 
-// registryEndpoint connects to host with the catalog scope: the same ping
-// and token exchange as a repository's endpoint, with the host's
-// credentials.
+// registryEndpoint connects to host with the catalog scope: the same ping,
+// token exchange and plain-HTTP rules as a repository's endpoint, with the
+// host's credentials and its registries.conf insecure setting.
 func (c *Client) registryEndpoint(ctx context.Context, host string) (*endpoint, error) {
-	op := "connecting to " + host
-	insecure := isLoopback(host) || c.hosts.insecure(host)
-	var nameOpts []name.Option
-	if insecure {
-		nameOpts = append(nameOpts, name.Insecure)
-	}
-	reg, err := name.NewRegistry(host, nameOpts...)
-	if err != nil {
-		return nil, &Error{Kind: ErrMalformed, Op: op, Err: err}
-	}
-	auth := authn.Anonymous
-	creds, err := config.GetCredentials(c.authSys, host)
-	if err != nil {
-		return nil, &Error{Kind: ErrAuth, Op: "reading credentials for " + host, Err: err}
-	}
-	if creds != (types.DockerAuthConfig{}) {
-		auth = authn.FromConfig(authn.AuthConfig{Username: creds.Username, Password: creds.Password, IdentityToken: creds.IdentityToken})
-	}
-	var rt http.RoundTripper
-	err = c.withRetries(ctx, func(ctx context.Context) error {
-		var err error
-		rt, err = transport.NewWithContext(ctx, reg, auth, transport.NewUserAgent(endpointWire{wire: c.wire}, "sigpolicy"), []string{catalogScope})
-		if err != nil {
-			return requestError(ctx, op, "", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &endpoint{
-		client: &http.Client{Transport: rt, CheckRedirect: checkRedirect(c.opts.maxRedirects)},
-		base:   "https://" + reg.RegistryStr() + "/v2",
-	}, nil
+	return c.endpoint(ctx, endpointKey{host: host, insecure: c.insecureLocation(registryName(host))})
 }
+
+// registryName names a host for registries.conf lookups.
+type registryName string
+
+func (h registryName) Name() string { return string(h) }
 
 // insecureLocation reports whether registries.conf marks the registry of
 // a location `insecure = true`.

@@ -7,9 +7,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/pkg/docker/config"
+	"go.podman.io/image/v5/types"
 )
 
-// endpoint is an authenticated HTTP client for one repository on one host.
+// endpoint is an authenticated HTTP client for one repository on one host,
+// or for the registry itself (its catalog) when the key names no repository.
 // It is built once (ping, token exchange) and reused by every later call.
 type endpoint struct {
 	client *http.Client
@@ -70,13 +73,9 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	if err != nil {
 		return nil, &Error{Kind: ErrMalformed, Op: op, Err: err}
 	}
-	named, err := reference.ParseNamed(key.host + "/" + key.repo)
+	creds, scope, err := c.endpointCredentials(reg, key)
 	if err != nil {
-		return nil, &Error{Kind: ErrMalformed, Op: op, Err: err}
-	}
-	creds, err := c.credentials(named)
-	if err != nil {
-		return nil, &Error{Kind: ErrAuth, Op: "reading credentials for " + named.Name(), Err: err}
+		return nil, err
 	}
 	wire := endpointWire{wire: c.wire}
 	if key.insecure {
@@ -95,7 +94,6 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	if err != nil {
 		return nil, err
 	}
-	scope := reg.Repo(key.repo).Scope(transport.PullScope)
 	auth, err := authorizer(rt, reg.RegistryStr(), scope, creds, challenge.Scheme, challenge.Parameters, c.opts.maxRedirects)
 	if err != nil {
 		return nil, err
@@ -113,8 +111,34 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	if challenge.Insecure {
 		scheme = "http"
 	}
+	base := scheme + "://" + reg.RegistryStr() + "/v2"
+	if key.repo != "" {
+		base += "/" + key.repo
+	}
 	return &endpoint{
 		client: &http.Client{Transport: auth, CheckRedirect: checkRedirect(c.opts.maxRedirects)},
-		base:   scheme + "://" + reg.RegistryStr() + "/v2/" + key.repo,
+		base:   base,
 	}, nil
+}
+
+// endpointCredentials finds the credentials and token scope of an
+// endpoint: the repository's (pull), or the host's (catalog) for a key
+// without repository.
+func (c *Client) endpointCredentials(reg name.Registry, key endpointKey) (types.DockerAuthConfig, string, error) {
+	if key.repo == "" {
+		creds, err := config.GetCredentials(c.authSys, key.host)
+		if err != nil {
+			return creds, "", &Error{Kind: ErrAuth, Op: "reading credentials for " + key.host, Err: err}
+		}
+		return creds, catalogScope, nil
+	}
+	named, err := reference.ParseNamed(key.host + "/" + key.repo)
+	if err != nil {
+		return types.DockerAuthConfig{}, "", &Error{Kind: ErrMalformed, Op: "connecting to " + key.host, Err: err}
+	}
+	creds, err := c.credentials(named)
+	if err != nil {
+		return creds, "", &Error{Kind: ErrAuth, Op: "reading credentials for " + named.Name(), Err: err}
+	}
+	return creds, reg.Repo(key.repo).Scope(transport.PullScope), nil
 }

@@ -160,3 +160,46 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// TestListingsEnd: a registry that answers every page with no entry and a
+// fresh next link, or with pages past the cap, cannot keep a listing going.
+func TestListingsEnd(t *testing.T) {
+	ctx := testContext(t)
+	var served int
+	endless := newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/tags/list") && r.URL.Path != "/v2/_catalog" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			served++
+			w.Header().Set("Link", fmt.Sprintf(`<%s?page=%d>; rel="next"`, r.URL.Path, served))
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"tags":[],"repositories":[]}`)
+		})
+	})
+	c := newTestClient(t)
+	for _, list := range []func() error{
+		func() error {
+			for _, err := range c.Tags(ctx, endless.ref(t, "ns/app:x")) {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		func() error {
+			for _, err := range c.Catalog(ctx, endless.host, "") {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	} {
+		served = 0
+		if err := list(); !errors.Is(err, ErrMalformed) || served > maxEmptyListPages+1 {
+			t.Errorf("error %v after %d pages; want a refusal after %d empty pages", err, served, maxEmptyListPages+1)
+		}
+	}
+}

@@ -10,8 +10,29 @@ import (
 	"strings"
 )
 
-// maxListPage bounds one page of a tag or catalog listing.
-const maxListPage = maxManifestSize
+// Bounds of a tag or catalog listing: one page's size, the pages followed
+// (10,000 pages of 1,000 entries), and the empty pages in a row that a
+// registry may send before a next link is taken for an endless loop.
+const (
+	maxListPage       = maxManifestSize
+	maxListPages      = 10000
+	maxEmptyListPages = 3
+)
+
+// emptyPages counts the empty pages of a listing in a row.
+type emptyPages int
+
+// see records a page of n entries; an error once too many came empty.
+func (e *emptyPages) see(n int, op string) error {
+	if n > 0 {
+		*e = 0
+		return nil
+	}
+	if *e++; *e > maxEmptyListPages {
+		return &Error{Kind: ErrMalformed, Op: op, Expected: "entries, or no next page", Got: fmt.Sprintf("%d empty pages in a row, each with a next link", *e)}
+	}
+	return nil
+}
 
 // pages yields the bodies of a paginated listing (tags/list, _catalog):
 // first, then each page its Link header names with rel="next". A next
@@ -33,6 +54,10 @@ func (c *Client) pages(ctx context.Context, ep *endpoint, op, first string) iter
 		seen := map[string]bool{}
 		for next != nil {
 			u := next.String()
+			if len(seen) == maxListPages {
+				yield(nil, &Error{Kind: ErrTooLarge, Op: op, URL: u, Expected: fmt.Sprintf("at most %d pages", maxListPages), Got: "more"})
+				return
+			}
 			if seen[u] {
 				yield(nil, &Error{Kind: ErrRedirect, Op: op, URL: u, Expected: "a new page", Got: "a link back to a page already read"})
 				return

@@ -41,6 +41,7 @@ func (c *Client) Tags(ctx context.Context, repo reference.Named) iter.Seq2[strin
 			return
 		}
 		op := "listing tags of " + repo.Name()
+		var empty emptyPages
 		for body, err := range c.pages(ctx, ep, op, "/v2/"+key.repo+"/tags/list?n="+itoa(pageSize)) {
 			if err != nil {
 				yield("", err)
@@ -51,6 +52,10 @@ func (c *Client) Tags(ctx context.Context, repo reference.Named) iter.Seq2[strin
 			}
 			if err := json.Unmarshal(body, &page); err != nil {
 				yield("", &Error{Kind: ErrMalformed, Op: op, Err: err})
+				return
+			}
+			if err := empty.see(len(page.Tags), op); err != nil {
+				yield("", err)
 				return
 			}
 			for _, t := range page.Tags {
