@@ -1,6 +1,10 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
+)
 
 // Source says where an object came from: a file (or "-" for standard
 // input), the 1-based document number inside it (0 for the file as a
@@ -28,4 +32,6 @@ type Note struct {
 	Message string
 }
 
-func (n Note) String() string { return n.Source.String() + ": " + n.Message }
+// String is the note for people; the input's own text in it (a kind, a
+// file name) is escaped, as everything an input controls is.
+func (n Note) String() string { return safetext.String(n.Source.String() + ": " + n.Message) }

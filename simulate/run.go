@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
@@ -76,7 +77,9 @@ func Run(ctx context.Context, compiled *cluster.Compiled, inv *Inventory, opts O
 	report := &Report{MediaType: ReportMediaType}
 	var findings []policy.Finding
 	if compiled.Rendered != nil {
-		report.Warnings = slices.Clone(compiled.Rendered.Warnings)
+		for _, w := range compiled.Rendered.Warnings {
+			report.Warnings = append(report.Warnings, safetext.String(w))
+		}
 		findings = compiled.Rendered.Findings
 	}
 	engines := make([]*verify.Engine, len(groups))

@@ -142,7 +142,7 @@ func (e *Engine) compileList(where string, reqs node.Requirements, shared map[st
 			v, err := NewSigstoreVerifier(req)
 			c = compiled{verifier: v, err: err}
 			if err != nil {
-				e.configErrs = append(e.configErrs, fmt.Errorf("%s, requirement %d: %w", where, i, err))
+				e.configErrs = append(e.configErrs, fmt.Errorf("%s, requirement %d: %s", safetext.String(where), i, safetext.String(err.Error())))
 			}
 			if marshalErr == nil {
 				shared[string(config)] = c

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 	"github.com/sigpolicy/sigpolicy/policy"
 )
 
@@ -91,7 +92,7 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 				return &exitError{code: exitRejected, err: fmt.Errorf("nothing rendered: %w", err)}
 			}
 			for _, w := range r.Warnings {
-				fmt.Fprintln(errOut, "warning:", w)
+				fmt.Fprintln(errOut, "warning:", safetext.String(w))
 			}
 			if toStdout {
 				printFiles(out, r)

@@ -169,3 +169,29 @@ func TestSpecialFilesInDirectoriesAreSkipped(t *testing.T) {
 		})
 	}
 }
+
+// TestInputTextCannotForgeNotes: a kind or a key path carrying terminal
+// escapes reaches the notes and warnings on stderr escaped.
+func TestInputTextCannotForgeNotes(t *testing.T) {
+	dir := t.TempDir()
+	hostile := "apiVersion: v1\nkind: \"Foo\\e]0;pwned\\a\\e[2J\"\nmetadata: {name: x}\n"
+	objects := writeFile(t, dir, "objects.yaml", hostile+"---\n"+policyDoc(exampleKeyData(t), "", "p", "MatchRepository", "quay.io/org"))
+	workloads := writeFile(t, dir, "workloads.yaml", hostile+"---\n"+pod("a", "ns", "quay.io/other/app:1"))
+	keyPolicy := writeFile(t, dir, "policy.json", `{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker":{"quay.io/org":[{"type":"sigstoreSigned","keyPath":"/no/such/key\u001b[2J.pub"}]}}}`)
+	for _, args := range [][]string{
+		{"validate", "-f", objects},
+		{"lint", "-f", objects},
+		{"simulate", "-f", objects, "--workload", workloads},
+		{"verify", "quay.io/other/app:1", "--policy", keyPolicy},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			out, errOut, _ := run(t, "", args...)
+			if strings.ContainsAny(out+errOut, "\x1b\a") {
+				t.Errorf("a control character reached the output:\nstdout %q\nstderr %q", out, errOut)
+			}
+			if !strings.Contains(errOut, `\x1b`) {
+				t.Errorf("the hostile text is not shown escaped: %q", errOut)
+			}
+		})
+	}
+}
