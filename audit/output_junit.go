@@ -70,6 +70,9 @@ func (j *JUnit) Result(r Result) error {
 	return j.enc.Flush()
 }
 
+// Discard releases the spool file of a run that failed.
+func (j *JUnit) Discard() { j.spool.Close() }
+
 func (j *JUnit) Close(s *Summary) error {
 	defer j.spool.Close()
 	if err := j.buf.Flush(); err != nil {

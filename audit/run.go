@@ -44,6 +44,12 @@ type Writer interface {
 	Close(*Summary) error
 }
 
+// Discarder is a Writer that holds resources (a spool file) until Close:
+// Run discards it instead when the run fails.
+type Discarder interface {
+	Discard()
+}
+
 // Flusher is a Writer that buffers: Run flushes it whenever no other
 // result is waiting, so results still appear as soon as they are decided
 // but a busy run does not pay a write per result.
@@ -139,6 +145,9 @@ func Run(ctx context.Context, d Decider, refs iter.Seq2[Ref, error], o Options, 
 		}
 	}
 	if err := context.Cause(ctx); err != nil {
+		if dw, ok := w.(Discarder); ok {
+			dw.Discard()
+		}
 		return nil, err
 	}
 	sum.Read = int(progress.Read.Load())

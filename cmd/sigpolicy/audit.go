@@ -74,7 +74,9 @@ Images (any mix, each repeatable):
 
 Results stream as they are decided (-o jsonl, the default when standard output
 is not a terminal; the last line is a summary); -o text groups them by cause,
--o junit and -o html make reports. Memory stays flat in the number of images.
+-o junit and -o html make reports. Memory stays flat in the number of images
+read from lists, release images and registries (--workload reads its manifests
+whole, as simulate does).
 --shard I/N takes the images whose hash falls in shard I (for a Kubernetes
 Indexed Job: deploy/audit-indexed-job.yaml); "sigpolicy audit merge" combines
 the shards. --resume FILE skips the images an earlier output decided.
@@ -90,7 +92,7 @@ least one could not be decided (and none denied or invalid).`,
 	fl := cmd.Flags()
 	f.source.register(cmd, &f.namespace)
 	fl.StringVarP(&f.namespace, "namespace", "n", "", "namespace whose ImagePolicies apply (with cluster objects or --root)")
-	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none; with --root, DIR/etc/containers/registries.conf when it exists)",
+	f.registry.register(fl, "registries.conf (v2) with mirrors, instead of the source's: the rendered one for cluster objects, DIR/etc/containers/registries.conf (and .d) for --root, none for --policy",
 		"images decided at once")
 	f.registry.concurrency = audit.DefaultConcurrency
 	fl.Lookup("concurrency").DefValue = fmt.Sprint(audit.DefaultConcurrency)

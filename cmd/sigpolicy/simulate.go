@@ -61,7 +61,7 @@ authentication). The highest code wins.`,
 	fl.StringArrayVar(&f.workloads, "workload", nil, `workload manifest file, directory (recursive: *.yaml, *.yml, *.json) or "-" for standard input; repeatable`)
 	fl.StringVar(&f.defaultNamespace, "default-namespace", simulate.DefaultNamespace, "namespace of workloads whose manifest names none")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json or junit")
-	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none)", "decisions in flight, across every namespace")
+	f.registry.register(fl, "registries.conf (v2) with mirrors, instead of the source's: the rendered one for cluster objects, DIR/etc/containers/registries.conf (and .d) for --root, none for --policy", "decisions in flight, across every namespace")
 	return cmd
 }
 

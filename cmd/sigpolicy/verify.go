@@ -37,16 +37,25 @@ that matched, where cosign attachments were looked for, and each signature's
 checks (expected vs. got).
 
 The policy comes from exactly one of:
-  -f PATH...            ClusterImagePolicy/ImagePolicy resources, rendered as the MCO does
-                        (with --namespace, that namespace's policy)
+  -f PATH...            cluster objects (ClusterImagePolicy, ImagePolicy, mirror sets, the
+                        Image config), rendered as the MCO does (with -n, that namespace's
+                        policy)
+  --cluster             the same objects read, read-only, from a live cluster's API server
+                        (--kubeconfig FILE, --context NAME choose another than kubectl's)
   --root DIR            a node's files: DIR/etc/crio/policies/<namespace>.json when it exists,
                         else DIR/etc/containers/policy.json, plus DIR/etc/containers/registries.d
+                        and registries.conf
   --policy FILE         a policy.json, with --registries-d DIR for the attachment settings
+
+A short name (busybox:1) is tried under registries.conf's aliases and
+unqualified-search-registries in order, as CRI-O pulls it: the first candidate
+the policy allows and the registry serves is the one decided.
 
 Exit codes: 0 every image allowed; 1 at least one denied by policy or by an
 untrustworthy registry answer; 2 usage error or invalid policy/configuration;
 3 could not decide (registry unreachable, timeout, authentication refused,
-image not found). With several images the highest code wins.`,
+image not found); 4 the cluster could not be read. With several images the
+highest code wins.`,
 		Args: func(_ *cobra.Command, images []string) error {
 			if len(images) == 0 {
 				return usageErr(errors.New("verify needs at least one IMAGE"))
@@ -61,7 +70,7 @@ image not found). With several images the highest code wins.`,
 	f.source.register(cmd, &f.namespace)
 	fl.StringVarP(&f.namespace, "namespace", "n", "", "namespace whose ImagePolicies apply (with cluster objects or --root)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	f.registry.register(fl, "registries.conf (v2) with mirrors (default: none; with --root, DIR/etc/containers/registries.conf when it exists)",
+	f.registry.register(fl, "registries.conf (v2) with mirrors, instead of the source's: the rendered one for cluster objects, DIR/etc/containers/registries.conf (and .d) for --root, none for --policy",
 		"images decided at once")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "show every check and network request")
 	return cmd
