@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"strconv"
 	"strings"
@@ -22,31 +21,12 @@ func (c *Client) Catalog(ctx context.Context, host, prefix string) iter.Seq2[str
 			yield("", err)
 			return
 		}
-		op := "listing the catalog of " + host
-		var empty emptyPages
-		for body, err := range c.pages(ctx, ep, op, "/v2/_catalog?n="+itoa(pageSize)) {
-			if err != nil {
-				yield("", err)
+		for repo, err := range c.entries(ctx, ep, "listing the catalog of "+host, "/v2/_catalog?n="+itoa(pageSize), "repositories") {
+			if err == nil && !strings.HasPrefix(repo, prefix) {
+				continue
+			}
+			if !yield(repo, err) || err != nil {
 				return
-			}
-			var page struct {
-				Repositories []string `json:"repositories"`
-			}
-			if err := json.Unmarshal(body, &page); err != nil {
-				yield("", &Error{Kind: ErrMalformed, Op: op, Err: err})
-				return
-			}
-			if err := empty.see(len(page.Repositories), op); err != nil {
-				yield("", err)
-				return
-			}
-			for _, r := range page.Repositories {
-				if !strings.HasPrefix(r, prefix) {
-					continue
-				}
-				if !yield(r, nil) {
-					return
-				}
 			}
 		}
 	}

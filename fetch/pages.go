@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
@@ -32,6 +33,41 @@ func (e *emptyPages) see(n int, op string) error {
 		return &Error{Kind: ErrMalformed, Op: op, Expected: "entries, or no next page", Got: fmt.Sprintf("%d empty pages in a row, each with a next link", *e)}
 	}
 	return nil
+}
+
+// entries yields the strings of a paginated listing whose pages are JSON
+// objects holding them under field ("tags", "repositories"), stopping at
+// the first error.
+func (c *Client) entries(ctx context.Context, ep *endpoint, op, first, field string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		var empty emptyPages
+		for body, err := range c.pages(ctx, ep, op, first) {
+			if err != nil {
+				yield("", err)
+				return
+			}
+			var page map[string]json.RawMessage
+			var list []string
+			err := json.Unmarshal(body, &page)
+			if err == nil && page[field] != nil {
+				err = json.Unmarshal(page[field], &list)
+			}
+			if err == nil {
+				err = empty.see(len(list), op)
+			} else {
+				err = &Error{Kind: ErrMalformed, Op: op, Err: err}
+			}
+			if err != nil {
+				yield("", err)
+				return
+			}
+			for _, entry := range list {
+				if !yield(entry, nil) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // pages yields the bodies of a paginated listing (tags/list, _catalog):

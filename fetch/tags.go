@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"regexp"
 
@@ -40,28 +39,9 @@ func (c *Client) Tags(ctx context.Context, repo reference.Named) iter.Seq2[strin
 			yield("", err)
 			return
 		}
-		op := "listing tags of " + repo.Name()
-		var empty emptyPages
-		for body, err := range c.pages(ctx, ep, op, "/v2/"+key.repo+"/tags/list?n="+itoa(pageSize)) {
-			if err != nil {
-				yield("", err)
+		for tag, err := range c.entries(ctx, ep, "listing tags of "+repo.Name(), "/v2/"+key.repo+"/tags/list?n="+itoa(pageSize), "tags") {
+			if !yield(tag, err) || err != nil {
 				return
-			}
-			var page struct {
-				Tags []string `json:"tags"`
-			}
-			if err := json.Unmarshal(body, &page); err != nil {
-				yield("", &Error{Kind: ErrMalformed, Op: op, Err: err})
-				return
-			}
-			if err := empty.see(len(page.Tags), op); err != nil {
-				yield("", err)
-				return
-			}
-			for _, t := range page.Tags {
-				if !yield(t, nil) {
-					return
-				}
 			}
 		}
 	}

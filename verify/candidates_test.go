@@ -12,6 +12,7 @@ import (
 
 	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fixtures"
+	"github.com/sigpolicy/sigpolicy/fixtures/fixturetest"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
@@ -21,16 +22,7 @@ import (
 // allows and the registry serves is the one pulled; denials and missing
 // images move on, the last failure is the outcome.
 func TestShortNamesAsCRIOPullsThem(t *testing.T) {
-	srv, err := fixtures.Serve(t.Context(), fixtures.Options{Scenarios: []string{"key-tagged"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cat := srv.Catalogue()
-	dir := t.TempDir()
-	if err := cat.Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	cat, dir := fixturetest.Serve(t, fixtures.Options{Scenarios: []string{"key-tagged"}})
 	empty := httptest.NewServer(registry.New())
 	t.Cleanup(empty.Close)
 	emptyHost := strings.TrimPrefix(empty.URL, "http://")

@@ -7,6 +7,7 @@ import (
 	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
+	"github.com/sigpolicy/sigpolicy/fixtures/fixturetest"
 	"github.com/sigpolicy/sigpolicy/internal/libref"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
@@ -20,16 +21,7 @@ import (
 // catalogue, and read the signatures from the repository that serves the
 // image (the mirror, when it has the image).
 func TestDifferentialRenderedMirrors(t *testing.T) {
-	srv, err := fixtures.Serve(t.Context(), fixtures.Options{Scenarios: []string{fixtures.AuditSetName}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cat := srv.Catalogue()
-	dir := t.TempDir()
-	if err := cat.Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	cat, dir := fixturetest.Serve(t, fixtures.Options{Scenarios: []string{fixtures.AuditSetName}})
 	compiled, err := cluster.Load(cluster.Source{Objects: []string{
 		filepath.Join(dir, cat.Audit.Policy), filepath.Join(dir, fixtures.AuditMirrorSetsFile)}})
 	if err != nil {

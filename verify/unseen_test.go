@@ -9,6 +9,7 @@ import (
 	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
+	"github.com/sigpolicy/sigpolicy/fixtures/fixturetest"
 	"github.com/sigpolicy/sigpolicy/verify"
 )
 
@@ -16,17 +17,8 @@ import (
 // where a signature exists that CRI-O does not read, without changing the
 // verdict or the library's reason.
 func TestTraceNamesSignaturesCRIOCannotSee(t *testing.T) {
-	srv, err := fixtures.Serve(t.Context(), fixtures.Options{Scenarios: []string{
+	cat, dir := fixturetest.Serve(t, fixtures.Options{Scenarios: []string{
 		"bundle-referrer", "bundle-fallback-tag", "list-index-only", "key-no-sig-tag", "key-tagged", fixtures.AuditSetName}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cat := srv.Catalogue()
-	dir := t.TempDir()
-	if err := cat.Write(dir); err != nil {
-		t.Fatal(err)
-	}
 	policy := func(scenario string) string {
 		return filepath.Join(dir, "policies", scenario+"-matchrepository.yaml")
 	}
@@ -97,16 +89,7 @@ func TestTraceNamesSignaturesCRIOCannotSee(t *testing.T) {
 }
 
 func TestRegistryErrorKind(t *testing.T) {
-	srv, err := fixtures.Serve(t.Context(), fixtures.Options{Scenarios: []string{fixtures.AuditSetName}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cat := srv.Catalogue()
-	dir := t.TempDir()
-	if err := cat.Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	cat, dir := fixturetest.Serve(t, fixtures.Options{Scenarios: []string{fixtures.AuditSetName}})
 	engine := sourceEngine(t, cluster.Source{Objects: []string{filepath.Join(dir, cat.Audit.Policy)}})
 	d, err := engine.Verify(t.Context(), cat.Audit.Origin+"/missing:v1")
 	if err != nil {
