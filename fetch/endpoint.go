@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/types"
 )
 
 // endpoint is an authenticated HTTP client for one repository on one host.
@@ -59,7 +60,10 @@ func (c *Client) endpoint(ctx context.Context, key endpointKey) (*endpoint, erro
 
 // connect pings the registry (through go-containerregistry's Ping, which
 // falls back to plain HTTP where the host allows it) and sets up the
-// library's authentication for the challenge it answers with.
+// library's authentication for the challenge it answers with. Credentials
+// are looked up only for a challenge that uses them: a registry that asks
+// for none never costs the search through registries.conf and the auth
+// files.
 func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error) {
 	op := "connecting to " + key.host
 	var nameOpts []name.Option
@@ -69,14 +73,6 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	reg, err := name.NewRegistry(key.host, nameOpts...)
 	if err != nil {
 		return nil, &Error{Kind: ErrMalformed, Op: op, Err: err}
-	}
-	named, err := reference.ParseNamed(key.host + "/" + key.repo)
-	if err != nil {
-		return nil, &Error{Kind: ErrMalformed, Op: op, Err: err}
-	}
-	creds, err := c.credentials(named)
-	if err != nil {
-		return nil, &Error{Kind: ErrAuth, Op: "reading credentials for " + named.Name(), Err: err}
 	}
 	wire := endpointWire{wire: c.wire}
 	if key.insecure {
@@ -94,6 +90,12 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	})
 	if err != nil {
 		return nil, err
+	}
+	var creds types.DockerAuthConfig
+	if needsCredentials(challenge.Scheme) {
+		if creds, err = c.lookUpCredentials(key); err != nil {
+			return nil, err
+		}
 	}
 	scope := reg.Repo(key.repo).Scope(transport.PullScope)
 	auth, err := authorizer(rt, reg.RegistryStr(), scope, creds, challenge.Scheme, challenge.Parameters, c.opts.maxRedirects)
@@ -117,4 +119,17 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 		client: &http.Client{Transport: auth, CheckRedirect: checkRedirect(c.opts.maxRedirects)},
 		base:   scheme + "://" + reg.RegistryStr() + "/v2/" + key.repo,
 	}, nil
+}
+
+// lookUpCredentials finds the credentials for key's repository.
+func (c *Client) lookUpCredentials(key endpointKey) (types.DockerAuthConfig, error) {
+	named, err := reference.ParseNamed(key.host + "/" + key.repo)
+	if err != nil {
+		return types.DockerAuthConfig{}, &Error{Kind: ErrMalformed, Op: "connecting to " + key.host, Err: err}
+	}
+	creds, err := c.credentials(named)
+	if err != nil {
+		return types.DockerAuthConfig{}, &Error{Kind: ErrAuth, Op: "reading credentials for " + named.Name(), Err: err}
+	}
+	return creds, nil
 }
