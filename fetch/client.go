@@ -5,7 +5,6 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
-
 	"go.podman.io/image/v5/types"
 
 	"github.com/sigpolicy/sigpolicy/internal/bounded"
@@ -54,14 +53,13 @@ func New(opts ...Option) (*Client, error) {
 		w.verified, w.skipTLS = limited{w.verified, l}, limited{w.skipTLS, l}
 	}
 	return &Client{
-		opts:      o,
-		platform:  p,
-		hosts:     hosts,
-		wire:      w,
-		authSys:   authSys,
-		cache:     newBlobCache(o.cacheBytes),
-		endpoints: bounded.New[endpointKey, *endpoint](maxEndpoints),
-
+		opts:                o,
+		platform:            p,
+		hosts:               hosts,
+		wire:                w,
+		authSys:             authSys,
+		cache:               newBlobCache(o.cacheBytes),
+		endpoints:           bounded.New[endpointKey, *endpoint](maxEndpoints),
 		attachmentManifests: bounded.New[digest.Digest, []imgspecv1.Descriptor](maxRememberedAttachments),
 	}, nil
 }
