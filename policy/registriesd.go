@@ -176,12 +176,29 @@ func yamlKeyCompare(a, b string) int {
 }
 
 func yamlKeyLess(a, b string) bool {
-	ar, br := []rune(a), []rune(b)
+	if isASCII(a) && isASCII(b) { // each byte a rune: no conversion
+		return naturalLess([]byte(a), []byte(b))
+	}
+	return naturalLess([]rune(a), []rune(b))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func naturalLess[C byte | rune](ar, br []C) bool {
+	isLetter := func(c C) bool { return unicode.IsLetter(rune(c)) }
+	isDigit := func(c C) bool { return unicode.IsDigit(rune(c)) }
 	for i := 0; i < len(ar) && i < len(br); i++ {
 		if ar[i] == br[i] {
 			continue
 		}
-		aLetter, bLetter := unicode.IsLetter(ar[i]), unicode.IsLetter(br[i])
+		aLetter, bLetter := isLetter(ar[i]), isLetter(br[i])
 		switch {
 		case aLetter && bLetter:
 			return ar[i] < br[i]
@@ -191,7 +208,7 @@ func yamlKeyLess(a, b string) bool {
 		var an, bn int64
 		if ar[i] == '0' || br[i] == '0' {
 			// A zero inside a number counts as a digit of it.
-			for j := i - 1; j >= 0 && unicode.IsDigit(ar[j]); j-- {
+			for j := i - 1; j >= 0 && isDigit(ar[j]); j-- {
 				if ar[j] != '0' {
 					an, bn = 1, 1
 					break
@@ -199,10 +216,10 @@ func yamlKeyLess(a, b string) bool {
 			}
 		}
 		ai, bi := i, i
-		for ; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ {
+		for ; ai < len(ar) && isDigit(ar[ai]); ai++ {
 			an = an*10 + int64(ar[ai]-'0')
 		}
-		for ; bi < len(br) && unicode.IsDigit(br[bi]); bi++ {
+		for ; bi < len(br) && isDigit(br[bi]); bi++ {
 			bn = bn*10 + int64(br[bi]-'0')
 		}
 		switch {
