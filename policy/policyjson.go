@@ -99,7 +99,7 @@ func namespacePolicyJSON(enc *policyEncoder, cluster *signature.Policy, scopes m
 		docker[scope] = slices.Concat(docker[scope], reqs)
 	}
 	p.Transports["atomic"] = atomicCopy(docker, p.Transports["atomic"])
-	return enc.marshal(p)
+	return enc.marshalFrom(p, cluster)
 }
 
 // atomicCopy adds to dst every scope of src with fewer than three "/": the
@@ -155,6 +155,10 @@ func decodePolicyJSON(data []byte) (*signature.Policy, error) {
 // to one render, whose lists are not modified once built.
 type policyEncoder struct {
 	lists map[listKey]string
+	keys  map[string]string // JSON of a map key
+	// sortedScopes holds, per policy that others extend (marshalFrom) and
+	// transport, its scopes sorted.
+	sortedScopes map[*signature.Policy]map[string][]string
 }
 
 // listKey identifies a requirement list by its elements' backing array.
@@ -163,7 +167,9 @@ type listKey struct {
 	n     int
 }
 
-func newPolicyEncoder() *policyEncoder { return &policyEncoder{lists: map[listKey]string{}} }
+func newPolicyEncoder() *policyEncoder {
+	return &policyEncoder{lists: map[listKey]string{}, keys: map[string]string{}, sortedScopes: map[*signature.Policy]map[string][]string{}}
+}
 
 // Indentation of a requirement list: under "default" (depth 1) and under
 // transports.<name>.<scope> (depth 3).
@@ -173,6 +179,13 @@ const (
 )
 
 func (enc *policyEncoder) marshal(p *signature.Policy) ([]byte, error) {
+	return enc.marshalFrom(p, nil)
+}
+
+// marshalFrom writes p, whose transports extend base's (nil: none) with
+// more scopes, as namespace files extend the cluster policy: base's scopes
+// are sorted once, and only the others at each file.
+func (enc *policyEncoder) marshalFrom(p, base *signature.Policy) ([]byte, error) {
 	scopes := 0
 	for _, ts := range p.Transports {
 		scopes += len(ts)
@@ -183,8 +196,8 @@ func (enc *policyEncoder) marshal(p *signature.Policy) ([]byte, error) {
 		return nil, err
 	}
 	out.add(",\n  \"transports\": ")
-	err := writeMap(&out, p.Transports, "  ", func(scopes signature.PolicyTransportScopes) error {
-		return writeMap(&out, scopes, "    ", func(reqs signature.PolicyRequirements) error {
+	err := writeMap(enc, &out, p.Transports, slices.Sorted(maps.Keys(p.Transports)), "  ", func(name string, scopes signature.PolicyTransportScopes) error {
+		return writeMap(enc, &out, scopes, enc.scopesOf(base, name, scopes), "    ", func(_ string, reqs signature.PolicyRequirements) error {
 			return enc.list(&out, reqs, scopeListPrefix)
 		})
 	})
@@ -193,6 +206,48 @@ func (enc *policyEncoder) marshal(p *signature.Policy) ([]byte, error) {
 	}
 	out.add("\n}")
 	return out.join(), nil
+}
+
+// scopesOf returns the keys of scopes sorted; when scopes has every scope
+// of base's transport name, those are sorted once per base.
+func (enc *policyEncoder) scopesOf(base *signature.Policy, name string, scopes signature.PolicyTransportScopes) []string {
+	baseScopes := signature.PolicyTransportScopes(nil)
+	if base != nil {
+		baseScopes = base.Transports[name]
+	}
+	if len(baseScopes) == 0 {
+		return slices.Sorted(maps.Keys(scopes))
+	}
+	byName := enc.sortedScopes[base]
+	if byName == nil {
+		byName = map[string][]string{}
+		enc.sortedScopes[base] = byName
+	}
+	sortedBase, ok := byName[name]
+	if !ok {
+		sortedBase = slices.Sorted(maps.Keys(baseScopes))
+		byName[name] = sortedBase
+	}
+	var added []string
+	for scope := range scopes {
+		if _, inBase := baseScopes[scope]; !inBase {
+			added = append(added, scope)
+		}
+	}
+	if len(sortedBase)+len(added) != len(scopes) { // not an extension of base
+		return slices.Sorted(maps.Keys(scopes))
+	}
+	slices.Sort(added)
+	merged := make([]string, 0, len(sortedBase)+len(added))
+	i := 0
+	for _, scope := range sortedBase {
+		for i < len(added) && added[i] < scope {
+			merged = append(merged, added[i])
+			i++
+		}
+		merged = append(merged, scope)
+	}
+	return append(merged, added[i:]...)
 }
 
 // list writes reqs as MarshalIndent writes them at the depth of prefix.
@@ -217,9 +272,9 @@ func (enc *policyEncoder) list(out *pieces, reqs signature.PolicyRequirements, p
 	return nil
 }
 
-// writeMap writes m as MarshalIndent writes a map whose closing brace is
-// indented by indent: keys sorted, each value written by value.
-func writeMap[V any](out *pieces, m map[string]V, indent string, value func(V) error) error {
+// writeMap writes m, whose keys sorted are keys, as MarshalIndent writes a
+// map whose closing brace is indented by indent, each value by value.
+func writeMap[V any](enc *policyEncoder, out *pieces, m map[string]V, keys []string, indent string, value func(string, V) error) error {
 	switch {
 	case m == nil:
 		out.add("null")
@@ -230,18 +285,23 @@ func writeMap[V any](out *pieces, m map[string]V, indent string, value func(V) e
 	}
 	out.add("{")
 	beforeKey := "\n" + indent + "  "
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+	for i, k := range keys {
 		if i > 0 {
 			out.add(",")
 		}
-		key, err := json.Marshal(k)
-		if err != nil {
-			return err
+		key, ok := enc.keys[k]
+		if !ok {
+			data, err := json.Marshal(k)
+			if err != nil {
+				return err
+			}
+			key = string(data)
+			enc.keys[k] = key
 		}
 		out.add(beforeKey)
-		out.add(string(key))
+		out.add(key)
 		out.add(": ")
-		if err := value(m[k]); err != nil {
+		if err := value(k, m[k]); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
 	"testing"
 
@@ -11,7 +12,8 @@ import (
 // TestPolicyEncoderIsMarshalIndent: the encoder writes exactly
 // json.MarshalIndent(p, "", "  ") for policies of every shape — nil and
 // empty maps and lists, keys that JSON escapes, requirement lists shared
-// between scopes, transports and documents (whose encoding it reuses).
+// between scopes, transports and documents (whose encoding it reuses) —
+// and for policies extending another (namespace files), or not quite.
 func TestPolicyEncoderIsMarshalIndent(t *testing.T) {
 	keyData := []byte("-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n")
 	sigstore, err := signature.NewPRSigstoreSignedKeyData(keyData, signature.NewPRMMatchRepository())
@@ -65,6 +67,38 @@ func TestPolicyEncoderIsMarshalIndent(t *testing.T) {
 		}
 		if string(got) != string(want) {
 			t.Fatalf("policy %d:\ngot  %s\nwant %s", i, got, want)
+		}
+
+		// A policy extending p, as a namespace file extends the cluster's:
+		// p's scopes, some replaced, more added, some removed (no longer an
+		// extension).
+		ext := &signature.Policy{Default: p.Default, Transports: map[string]signature.PolicyTransportScopes{}}
+		for name, scopes := range p.Transports {
+			if scopes != nil {
+				scopes = maps.Clone(scopes)
+				for range rng.IntN(3) {
+					scopes[keys[rng.IntN(len(keys))]+"/ns"] = lists[rng.IntN(len(lists))]
+				}
+				for k := range scopes {
+					switch rng.IntN(8) {
+					case 0:
+						scopes[k] = lists[rng.IntN(len(lists))]
+					case 1:
+						delete(scopes, k)
+					}
+				}
+			}
+			ext.Transports[name] = scopes
+		}
+		want, err = json.MarshalIndent(ext, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err = enc.marshalFrom(ext, p); err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("policy %d extended:\ngot  %s\nwant %s", i, got, want)
 		}
 	}
 	if len(enc.lists) == 0 {
