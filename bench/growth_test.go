@@ -3,7 +3,7 @@ package bench
 import (
 	"encoding/base64"
 	"fmt"
-	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -236,11 +236,11 @@ var growthSizes = []int{100, 1000, 10000}
 // iteration (so that load from other processes weighs on all alike), and
 // reports the time of each size and how much ten times the scopes cost:
 // x10-from-100 is t(1,000)/t(100), x10-from-1000 is t(10,000)/t(1,000). A
-// phase that grows linearly reports 10. Each size is measured in the same
-// state: its input prepared and the phase run once outside the clock (the
-// heap grown to that size, as in a process working at that size), then a
-// collection. Cold processes (fresh memory for every byte) are measured
-// with the command itself: docs/performance.md.
+// phase that grows linearly reports 10. Each size is measured as one run of
+// a command would be: its input prepared and the phase run once outside the
+// clock, then the heap collected and its memory returned to the system, so
+// that every size pays for the memory it touches (reused memory would
+// favour the sizes that fit in what an earlier run left mapped).
 func BenchmarkScopeGrowth(b *testing.B) {
 	for _, shape := range growthShapes {
 		sources := make([]string, len(growthSizes))
@@ -254,8 +254,8 @@ func BenchmarkScopeGrowth(b *testing.B) {
 					for i, src := range sources {
 						b.StopTimer()
 						in := prepareGrowth(b, src, phase.needs)
-						phase.run(b, in) // the heap grown to this size, as by the runs of one process
-						runtime.GC()
+						phase.run(b, in) // first-use costs paid
+						debug.FreeOSMemory()
 						b.StartTimer()
 						start := time.Now()
 						phase.run(b, in)
