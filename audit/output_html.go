@@ -2,8 +2,9 @@ package audit
 
 import (
 	"bufio"
-	"html/template"
+	"html"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/sigpolicy/sigpolicy/verify"
@@ -32,7 +33,9 @@ type HTML struct {
 // NewHTML writes to w.
 func NewHTML(w io.Writer) *HTML { return &HTML{w: bufio.NewWriterSize(w, 64<<10)} }
 
-var htmlHead = template.Must(template.New("head").Parse(`<!DOCTYPE html>
+// htmlHead opens the page and the table; htmlScript is the filter, after
+// the chart whose bars it reads.
+const htmlHead = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -63,35 +66,9 @@ td.image { font-family: ui-monospace, monospace; word-break: break-all; min-widt
 <table id="results">
 <thead><tr><th>image</th><th>outcome</th><th>cause</th><th>served by</th><th>reason and fix</th></tr></thead>
 <tbody>
-`))
+`
 
-var htmlRow = template.Must(template.New("row").Parse(`<tr data-cause="{{.Key}}" data-outcome="{{.R.Outcome}}">` +
-	`<td class="image">{{.R.Image}}{{with .R.Digest}}<div class="from">{{.}}</div>{{end}}{{with .R.From}}<div class="from">from {{.}}</div>{{end}}</td>` +
-	`<td class="outcome {{.R.Outcome}}">{{.R.Outcome}}</td><td>{{.R.Cause}}</td><td>{{.R.Source}}</td>` +
-	`<td>{{.R.Reason}}{{range .R.Notes}}<div class="note">{{.}}</div>{{end}}{{with .R.Remedy}}<div class="fix">fix: {{.}}</div>{{end}}</td></tr>
-`))
-
-type htmlBar struct {
-	Key   string
-	Count int
-	Y     int
-	Width int
-	Class string
-}
-
-var htmlTail = template.Must(template.New("tail").Parse(`</tbody>
-</table>
-{{if .Omitted}}<p id="omitted">{{.Omitted}} allowed image(s) are not listed (the table lists at most {{.MaxAllowed}} allowed images; every other one is listed).</p>{{end}}
-</section>
-<section id="summary">
-<h1>sigpolicy audit: {{.S.Images}} image(s)</h1>
-<p id="counts">{{.Counts}}{{if gt .S.Shard.Count 1}} — shard {{.S.Shard}}{{end}}{{if .S.Resumed}} — {{.S.Resumed}} skipped as already decided{{end}}{{if .S.Duplicates}} — {{.S.Duplicates}} repeated in the input{{end}} — {{printf "%.1f" .S.Seconds}} s</p>
-<svg id="chart" role="img" aria-label="images by cause" width="760" height="{{.Height}}" viewBox="0 0 760 {{.Height}}">
-{{range .Bars}}<g class="bar" data-cause="{{.Key}}" data-count="{{.Count}}"><title>{{.Key}}: {{.Count}}</title><text x="0" y="{{.Y}}" dy="14">{{.Key}}</text><rect class="{{.Class}}" x="200" y="{{.Y}}" width="{{.Width}}" height="18" fill="{{if eq .Class "allowed"}}#2da44e{{else if eq .Class "denied"}}#cf222e{{else}}#bf8700{{end}}"></rect><text x="{{.Width}}" dx="206" y="{{.Y}}" dy="14">{{.Count}}</text></g>
-{{end}}</svg>
-</section>
-</main>
-<script>
+const htmlScript = `<script>
 (function () {
   var rows = Array.prototype.slice.call(document.querySelectorAll('#results tbody tr'));
   var q = document.getElementById('q'), sel = document.getElementById('cause'), shown = document.getElementById('shown');
@@ -126,14 +103,15 @@ var htmlTail = template.Must(template.New("tail").Parse(`</tbody>
 </script>
 </body>
 </html>
-`))
+`
 
 func (h *HTML) head() error {
 	if h.started {
 		return nil
 	}
 	h.started = true
-	return htmlHead.Execute(h.w, nil)
+	_, err := h.w.WriteString(htmlHead)
+	return err
 }
 
 func (h *HTML) Result(r Result) error {
@@ -153,36 +131,102 @@ func (h *HTML) Result(r Result) error {
 	if strings.Contains(r.Image, r.Digest) {
 		r.Digest = "" // already in the reference
 	}
-	return htmlRow.Execute(h.w, struct {
-		Key string
-		R   Result
-	}{key, r})
+	var b markup
+	b.raw(`<tr data-cause="`).text(key).raw(`" data-outcome="`).text(r.Outcome).raw(`">`)
+	b.raw(`<td class="image">`).text(r.Image)
+	if r.Digest != "" {
+		b.raw(`<div class="from">`).text(r.Digest).raw(`</div>`)
+	}
+	if r.From != "" {
+		b.raw(`<div class="from">from `).text(r.From).raw(`</div>`)
+	}
+	b.raw(`</td><td class="outcome `).text(r.Outcome).raw(`">`).text(r.Outcome).raw(`</td><td>`).text(string(r.Cause))
+	b.raw(`</td><td>`).text(r.Source).raw(`</td><td>`).text(r.Reason)
+	for _, n := range r.Notes {
+		b.raw(`<div class="note">`).text(n).raw(`</div>`)
+	}
+	if r.Remedy != "" {
+		b.raw(`<div class="fix">fix: `).text(r.Remedy).raw(`</div>`)
+	}
+	b.raw("</td></tr>\n")
+	_, err := h.w.WriteString(b.String())
+	return err
 }
 
 func (h *HTML) Close(s *Summary) error {
 	if err := h.head(); err != nil {
 		return err
 	}
-	total := max(1, s.Images)
-	var bars []htmlBar
-	add := func(key string, count int, class string) {
-		bars = append(bars, htmlBar{Key: key, Count: count, Y: 6 + 26*len(bars), Width: max(1, 480*count/total), Class: class})
+	var b markup
+	b.raw("</tbody>\n</table>\n")
+	if h.omitted > 0 {
+		b.raw(`<p id="omitted">`).int(h.omitted).raw(` allowed image(s) are not listed (the table lists at most `).
+			int(MaxAllowedRows).raw(` allowed images; every other one is listed).</p>`)
 	}
-	if n := s.Outcomes[string(verify.OutcomeAllowed)]; n > 0 {
-		add(allowedKey, n, "allowed")
+	b.raw("\n</section>\n<section id=\"summary\">\n<h1>sigpolicy audit: ").int(s.Images).raw(" image(s)</h1>\n")
+	b.raw(`<p id="counts">`).text(outcomeCounts(s))
+	if s.Shard.Count > 1 {
+		b.raw(" — shard ").text(s.Shard.String())
 	}
-	for _, c := range causesByCount(s.Causes) {
-		add(string(c), s.Causes[c], causeClass(c))
+	if s.Resumed != 0 {
+		b.raw(" — ").int(s.Resumed).raw(" skipped as already decided")
 	}
-	err := htmlTail.Execute(h.w, map[string]any{
-		"S": s, "Bars": bars, "Height": 12 + 26*len(bars), "Counts": outcomeCounts(s),
-		"Omitted": h.omitted, "MaxAllowed": MaxAllowedRows,
-	})
-	if err != nil {
+	if s.Duplicates != 0 {
+		b.raw(" — ").int(s.Duplicates).raw(" repeated in the input")
+	}
+	b.raw(" — ").raw(strconv.FormatFloat(s.Seconds, 'f', 1, 64)).raw(" s</p>\n")
+	h.chart(&b, s)
+	b.raw("</section>\n</main>\n").raw(htmlScript)
+	if _, err := h.w.WriteString(b.String()); err != nil {
 		return err
 	}
 	return h.w.Flush()
 }
+
+// chart writes the counts by cause as horizontal bars, allowed first.
+func (h *HTML) chart(b *markup, s *Summary) {
+	type bar struct {
+		key   string
+		count int
+		class string
+	}
+	var bars []bar
+	if n := s.Outcomes[string(verify.OutcomeAllowed)]; n > 0 {
+		bars = append(bars, bar{allowedKey, n, "allowed"})
+	}
+	for _, c := range causesByCount(s.Causes) {
+		bars = append(bars, bar{string(c), s.Causes[c], causeClass(c)})
+	}
+	total := max(1, s.Images)
+	height := 12 + 26*len(bars)
+	b.raw(`<svg id="chart" role="img" aria-label="images by cause" width="760" height="`).int(height).
+		raw(`" viewBox="0 0 760 `).int(height).raw("\">\n")
+	for i, c := range bars {
+		y, width := 6+26*i, max(1, 480*c.count/total)
+		fill := "#bf8700"
+		switch c.class {
+		case "allowed":
+			fill = "#2da44e"
+		case "denied":
+			fill = "#cf222e"
+		}
+		b.raw(`<g class="bar" data-cause="`).text(c.key).raw(`" data-count="`).int(c.count).raw(`"><title>`).
+			text(c.key).raw(": ").int(c.count).raw(`</title><text x="0" y="`).int(y).raw(`" dy="14">`).text(c.key).
+			raw(`</text><rect class="`).text(c.class).raw(`" x="200" y="`).int(y).raw(`" width="`).int(width).
+			raw(`" height="18" fill="`).raw(fill).raw(`"></rect><text x="`).int(width).raw(`" dx="206" y="`).int(y).
+			raw(`" dy="14">`).int(c.count).raw("</text></g>\n")
+	}
+	b.raw("</svg>\n")
+}
+
+// markup builds HTML: literal markup as given, text escaped.
+type markup struct{ strings.Builder }
+
+func (m *markup) raw(s string) *markup { m.WriteString(s); return m }
+
+func (m *markup) text(s string) *markup { m.WriteString(html.EscapeString(s)); return m }
+
+func (m *markup) int(n int) *markup { m.WriteString(strconv.Itoa(n)); return m }
 
 // cleanResult sanitises the fields a registry or an input controls.
 func cleanResult(r Result) Result {

@@ -131,6 +131,41 @@ func TestAuthFileErrors(t *testing.T) {
 	}
 }
 
+// TestCredentialsOnlyForAChallenge: credentials are looked up when the
+// registry's ping asks for basic or bearer authentication, never otherwise.
+// With a credential store that cannot be read ($DOCKER_CONFIG/config.json
+// not JSON), a registry that asks for nothing is read, and one that asks
+// fails on the store (the library reads the store before its ping, so it
+// fails both: docs/divergences.md).
+func TestCredentialsOnlyForAChallenge(t *testing.T) {
+	for _, env := range []string{"HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"} {
+		t.Setenv(env, t.TempDir())
+	}
+	t.Setenv("REGISTRY_AUTH_FILE", "")
+	store := t.TempDir()
+	if err := os.WriteFile(filepath.Join(store, "config.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", store)
+
+	open := newTestRegistry(t, nil)
+	d := open.pushImage(t, "ns/app:v1")
+	open.pushSignatures(t, "ns/app", d, "signed")
+	if sigs, err := resolveAndRead(testContext(t), newTestClient(t), open); err != nil || len(sigs) != 1 {
+		t.Fatalf("registry without authentication: %d signatures, %v", len(sigs), err)
+	}
+
+	var on atomic.Bool
+	locked := newTestRegistry(t, basicAuth(&on, "alice", "secret"))
+	d = locked.pushImage(t, "ns/app:v1")
+	locked.pushSignatures(t, "ns/app", d, "signed")
+	on.Store(true)
+	_, err := resolveAndRead(testContext(t), newTestClient(t), locked)
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "reading credentials") {
+		t.Fatalf("registry asking for credentials: %v, want the credential store's error", err)
+	}
+}
+
 // tokenServer is a token endpoint on its own loopback port: a realm on a
 // loopback address other than the registry's host:port, which
 // go-containerregistry's transport refuses and the library asks. It counts

@@ -3,6 +3,8 @@ package fetch
 import (
 	"net/http"
 
+	"github.com/opencontainers/go-digest"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/types"
 
 	"github.com/sigpolicy/sigpolicy/internal/bounded"
@@ -19,10 +21,13 @@ type Client struct {
 	authSys  *types.SystemContext // where credentials are looked up
 	cache    *blobCache           // nil when disabled
 
-	endpoints  *bounded.Map[endpointKey, *endpoint] // one authenticated client per repository, at most maxEndpoints
-	connecting group[*endpoint]                     // connections in progress
-	immutable  group[*response]                     // digest-addressed GETs, forgotten once answered
-	signatures group[*Attachment]                   // one .sig read per repository and digest at a time
+	endpoints *bounded.Map[endpointKey, *endpoint] // one authenticated client per repository, at most maxEndpoints
+	// attachmentManifests holds the layers of `.sig` manifests parsed, by
+	// the SHA-256 of their bytes (attachmentLayers).
+	attachmentManifests *bounded.Map[digest.Digest, []imgspecv1.Descriptor]
+	connecting          group[*endpoint]   // connections in progress
+	immutable           group[*response]   // digest-addressed GETs, forgotten once answered
+	signatures          group[*Attachment] // one .sig read per repository and digest at a time
 }
 
 // New builds a Client; options are applied in order over the defaults and
@@ -48,13 +53,14 @@ func New(opts ...Option) (*Client, error) {
 		w.verified, w.skipTLS = limited{w.verified, l}, limited{w.skipTLS, l}
 	}
 	return &Client{
-		opts:      o,
-		platform:  p,
-		hosts:     hosts,
-		wire:      w,
-		authSys:   authSys,
-		cache:     newBlobCache(o.cacheBytes),
-		endpoints: bounded.New[endpointKey, *endpoint](maxEndpoints),
+		opts:                o,
+		platform:            p,
+		hosts:               hosts,
+		wire:                w,
+		authSys:             authSys,
+		cache:               newBlobCache(o.cacheBytes),
+		endpoints:           bounded.New[endpointKey, *endpoint](maxEndpoints),
+		attachmentManifests: bounded.New[digest.Digest, []imgspecv1.Descriptor](maxRememberedAttachments),
 	}, nil
 }
 

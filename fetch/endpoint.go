@@ -62,7 +62,10 @@ func (c *Client) endpoint(ctx context.Context, key endpointKey) (*endpoint, erro
 
 // connect pings the registry (through go-containerregistry's Ping, which
 // falls back to plain HTTP where the host allows it) and sets up the
-// library's authentication for the challenge it answers with.
+// library's authentication for the challenge it answers with. Credentials
+// are looked up only for a challenge that uses them: a registry that asks
+// for none never costs the search through registries.conf and the auth
+// files.
 func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error) {
 	op := "connecting to " + key.host
 	var nameOpts []name.Option
@@ -72,10 +75,6 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	reg, err := name.NewRegistry(key.host, nameOpts...)
 	if err != nil {
 		return nil, &Error{Kind: ErrMalformed, Op: op, Err: err}
-	}
-	creds, scope, err := c.endpointCredentials(reg, key)
-	if err != nil {
-		return nil, err
 	}
 	wire := endpointWire{wire: c.wire}
 	if key.insecure {
@@ -93,6 +92,16 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	})
 	if err != nil {
 		return nil, err
+	}
+	var creds types.DockerAuthConfig
+	if needsCredentials(challenge.Scheme) {
+		if creds, err = c.lookUpCredentials(key); err != nil {
+			return nil, err
+		}
+	}
+	scope := catalogScope
+	if key.repo != "" {
+		scope = reg.Repo(key.repo).Scope(transport.PullScope)
 	}
 	auth, err := authorizer(rt, reg.RegistryStr(), scope, creds, challenge.Scheme, challenge.Parameters, c.opts.maxRedirects)
 	if err != nil {
@@ -121,24 +130,23 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	}, nil
 }
 
-// endpointCredentials finds the credentials and token scope of an
-// endpoint: the repository's (pull), or the host's (catalog) for a key
-// without repository.
-func (c *Client) endpointCredentials(reg name.Registry, key endpointKey) (types.DockerAuthConfig, string, error) {
+// lookUpCredentials finds the credentials for key's repository, or for
+// its host when key has no repository (the catalog).
+func (c *Client) lookUpCredentials(key endpointKey) (types.DockerAuthConfig, error) {
 	if key.repo == "" {
 		creds, err := config.GetCredentials(c.authSys, key.host)
 		if err != nil {
-			return creds, "", &Error{Kind: ErrAuth, Op: "reading credentials for " + key.host, Err: err}
+			return types.DockerAuthConfig{}, &Error{Kind: ErrAuth, Op: "reading credentials for " + key.host, Err: err}
 		}
-		return creds, catalogScope, nil
+		return creds, nil
 	}
 	named, err := reference.ParseNamed(key.host + "/" + key.repo)
 	if err != nil {
-		return types.DockerAuthConfig{}, "", &Error{Kind: ErrMalformed, Op: "connecting to " + key.host, Err: err}
+		return types.DockerAuthConfig{}, &Error{Kind: ErrMalformed, Op: "connecting to " + key.host, Err: err}
 	}
 	creds, err := c.credentials(named)
 	if err != nil {
-		return creds, "", &Error{Kind: ErrAuth, Op: "reading credentials for " + named.Name(), Err: err}
+		return types.DockerAuthConfig{}, &Error{Kind: ErrAuth, Op: "reading credentials for " + named.Name(), Err: err}
 	}
-	return creds, reg.Repo(key.repo).Scope(transport.PullScope), nil
+	return creds, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,6 +121,17 @@ func TestAttachmentTags(t *testing.T) {
 	} {
 		if IsAttachmentTag(tag) != want {
 			t.Errorf("IsAttachmentTag(%q) = %v", tag, !want)
+		}
+	}
+	// The pattern it implements, on near misses of every part.
+	pattern := regexp.MustCompile(`^sha256-[0-9a-f]{64}(\.[a-z]+)?$`)
+	for _, tag := range []string{
+		"sha256-" + hex + ".", "sha256-" + hex + ".SIG", "sha256-" + hex + "sig", "sha256-" + hex + ".s1g",
+		"sha256-" + hex + "0", "sha256-" + strings.ToUpper(hex), "sha256-" + hex[:63] + "g", "sha256-" + hex + ".sig.att",
+		"sha512-" + hex, "sha256:" + hex, "xsha256-" + hex, "sha256-" + hex + "\n", "sha256-" + hex + ".sbom",
+	} {
+		if got, want := IsAttachmentTag(tag), pattern.MatchString(tag); got != want {
+			t.Errorf("IsAttachmentTag(%q) = %v, the pattern says %v", tag, got, want)
 		}
 	}
 }

@@ -196,19 +196,45 @@ func (c *Client) readSignatures(ctx context.Context, key endpointKey, d digest.D
 			Op:       "unexpected MIME type for sigstore attachment manifest " + sigRef,
 			Expected: `"` + imgspecv1.MediaTypeImageManifest + `"`, Got: quoteOrEmpty(res.mediaType)}
 	}
-	m, err := manifest.OCI1FromManifest(res.body)
+	manifestDigest := sha256Digest(res.body)
+	layers, err := c.attachmentLayers(res.body, manifestDigest)
 	if err != nil {
 		return nil, &Error{Kind: ErrMalformed, Op: "parsing manifest " + sigRef, URL: url, Err: err}
 	}
-	if len(m.Layers) > c.opts.maxLayers {
+	if len(layers) > c.opts.maxLayers {
 		return nil, &Error{Kind: ErrTooManyLayers, Op: op, URL: url,
-			Expected: fmt.Sprintf("at most %d layers", c.opts.maxLayers), Got: fmt.Sprintf("%d", len(m.Layers))}
+			Expected: fmt.Sprintf("at most %d layers", c.opts.maxLayers), Got: fmt.Sprintf("%d", len(layers))}
 	}
-	sigs, err := c.readLayers(ctx, ep, key, m.Layers)
+	sigs, err := c.readLayers(ctx, ep, key, layers)
 	if err != nil {
 		return nil, err
 	}
-	return &Attachment{Digest: sha256Digest(res.body), Signatures: sigs}, nil
+	return &Attachment{Digest: manifestDigest, Signatures: sigs}, nil
+}
+
+// maxRememberedAttachments and maxRememberedAttachmentSize bound
+// Client.attachmentManifests: one signature's `.sig` manifest is 0.5–5 KB.
+const (
+	maxRememberedAttachments    = 256
+	maxRememberedAttachmentSize = 16 << 10
+)
+
+// attachmentLayers parses a `.sig` manifest with the library's parser and
+// returns its layers (shared: never modified). A manifest that parsed
+// before — the same bytes, d being their SHA-256 — is not parsed again: a
+// long-lived Client reads the same attachment at every decision of an image.
+func (c *Client) attachmentLayers(body []byte, d digest.Digest) ([]imgspecv1.Descriptor, error) {
+	if layers, ok := c.attachmentManifests.Get(d); ok {
+		return layers, nil
+	}
+	m, err := manifest.OCI1FromManifest(body)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) <= maxRememberedAttachmentSize {
+		c.attachmentManifests.Put(d, m.Layers)
+	}
+	return m.Layers, nil
 }
 
 // isNotFound: the library takes any "manifest unknown" answer for the

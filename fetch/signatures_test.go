@@ -169,3 +169,29 @@ func TestSignaturesInvalidInput(t *testing.T) {
 		t.Error("Resolve(nil) succeeded")
 	}
 }
+
+// TestAttachmentManifestMemo: a `.sig` manifest read again is not parsed
+// again, and what is read always follows the bytes the registry serves:
+// replaced signatures are seen at once, restored ones too.
+func TestAttachmentManifestMemo(t *testing.T) {
+	reg := newTestRegistry(t, nil)
+	d := reg.pushImage(t, "ns/app:v1")
+	c := newTestClient(t)
+	read := func(want string, remembered int) {
+		t.Helper()
+		sigs, err := resolveAndRead(testContext(t), c, reg)
+		if err != nil || len(sigs) != 1 || string(sigs[0].Payload) != want {
+			t.Fatalf("got %v, %v; want one signature %q", sigs, err, want)
+		}
+		if n := c.attachmentManifests.Len(); n != remembered {
+			t.Fatalf("%d manifests remembered, want %d", n, remembered)
+		}
+	}
+	reg.pushSignatures(t, "ns/app", d, "first")
+	read("first", 1)
+	read("first", 1)
+	reg.pushSignatures(t, "ns/app", d, "second")
+	read("second", 2)
+	reg.pushSignatures(t, "ns/app", d, "first")
+	read("first", 2)
+}

@@ -3,7 +3,7 @@ package fetch
 import (
 	"context"
 	"iter"
-	"regexp"
+	"strings"
 
 	"go.podman.io/image/v5/docker/reference"
 )
@@ -12,15 +12,34 @@ import (
 // with fewer per page.
 const pageSize = 1000
 
-// attachmentTagPattern matches the tags cosign and the OCI referrers tag
-// schema derive from a digest (sha256-<hex>, .sig, .att, .sbom…): they
-// name attachments, not images.
-var attachmentTagPattern = regexp.MustCompile(`^sha256-[0-9a-f]{64}(\.[a-z]+)?$`)
-
 // IsAttachmentTag reports whether tag names a digest's attachment
 // (sha256-<hex>.sig, sha256-<hex>.att, the referrers fallback tag
-// sha256-<hex>) rather than an image.
-func IsAttachmentTag(tag string) bool { return attachmentTagPattern.MatchString(tag) }
+// sha256-<hex>) rather than an image: the tags cosign and the OCI
+// referrers tag schema derive from a digest, sha256-[0-9a-f]{64}(\.[a-z]+)?.
+func IsAttachmentTag(tag string) bool {
+	hex, ok := strings.CutPrefix(tag, "sha256-")
+	if !ok || len(hex) < 64 {
+		return false
+	}
+	for _, c := range []byte(hex[:64]) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	suffix := hex[64:]
+	if suffix == "" {
+		return true
+	}
+	if suffix[0] != '.' || len(suffix) == 1 {
+		return false
+	}
+	for _, c := range []byte(suffix[1:]) {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
 
 // Tags lists the tags of repo (a repository name; any tag or digest is
 // ignored) as its registry serves them, page by page following the Link

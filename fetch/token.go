@@ -29,6 +29,14 @@ const (
 	minTokenLifetime = 60 * time.Second
 )
 
+// needsCredentials reports whether authorizer uses credentials for a
+// challenge scheme: the library sends them only for these two and tries
+// any other scheme (or none) unauthenticated.
+func needsCredentials(scheme string) bool {
+	s := strings.ToLower(scheme)
+	return s == "basic" || s == "bearer"
+}
+
 // authorizer returns the RoundTripper that authenticates requests to
 // registry (host[:port]) as the ping's challenge asks; credentials are only
 // ever attached to requests for registry itself, and, for bearer auth, to

@@ -139,9 +139,12 @@ func ConflictMessage(scopes []string) string {
 	return fmt.Sprintf("has conflicting scope(s) %q that equal to or nest inside existing clusterimagepolicy, only policy from clusterimagepolicy scope(s) will be applied", scopes)
 }
 
+// nestedInCluster reports whether scope equals or nests inside a cluster
+// scope (the MCO tests each cluster scope; looking up the scopes it nests
+// inside gives the same answer in time independent of their number).
 func (sp *scopePolicies) nestedInCluster(scope string) bool {
-	for cs := range sp.cluster {
-		if scopeIsNestedInsideScope(scope, cs) {
+	for super := range nestingScopes(scope) {
+		if _, ok := sp.cluster[super]; ok {
 			return true
 		}
 	}
@@ -152,7 +155,6 @@ func (sp *scopePolicies) nestedInCluster(scope string) bool {
 // digest while a cluster scope covers it on the node's scope walk (the
 // MCO's nesting rule, which kept it, does not see that).
 func (sp *scopePolicies) findings() []Finding {
-	clusterScopes := sortedKeys(sp.cluster)
 	var out []Finding
 	for _, st := range sp.statuses {
 		for _, scope := range st.Applied {
@@ -160,10 +162,14 @@ func (sp *scopePolicies) findings() []Finding {
 			if err != nil || reference.IsNameOnly(ref) {
 				continue
 			}
-			for _, cs := range clusterScopes {
-				if !node.Shadows(scope, cs) {
-					continue
+			var covering []string // sorted, as the cluster scopes are listed
+			for _, cs := range node.ShadowedBy(scope) {
+				if _, ok := sp.cluster[cs]; ok && !slices.Contains(covering, cs) {
+					covering = append(covering, cs)
 				}
+			}
+			slices.Sort(covering)
+			for _, cs := range covering {
 				out = append(out, Finding{
 					Type: FindingTagDigestOverride, Namespace: st.Namespace, Name: st.Name,
 					Scope: scope, ClusterScope: cs, ClusterPolicies: sp.clusterOwners[cs],

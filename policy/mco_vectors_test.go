@@ -388,7 +388,7 @@ func TestVectorsPolicyJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, got, err := clusterPolicyJSON(sp, tc.Blocked, tc.Allowed, ref.Name())
+			_, got, err := clusterPolicyJSON(newPolicyEncoder(), sp, tc.Blocked, tc.Allowed, ref.Name())
 			if tc.Error {
 				if err == nil {
 					t.Fatalf("accepted:\n%s", got)

@@ -1,6 +1,11 @@
 package policy
 
-import "testing"
+import (
+	"os"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
 
 func TestScopeIsNestedInsideScope(t *testing.T) {
 	tests := []struct {
@@ -50,6 +55,56 @@ func TestIsValidRegistriesConfScope(t *testing.T) {
 	for _, tc := range tests {
 		if got := isValidRegistriesConfScope(tc.scope); got != tc.want {
 			t.Errorf("%s: isValidRegistriesConfScope(%q) = %v, want %v", tc.desc, tc.scope, got, tc.want)
+		}
+	}
+}
+
+// TestNestingScopesIsTheRule: a scope is nested inside a super-scope by
+// scopeIsNestedInsideScope exactly when nestingScopes yields that
+// super-scope, on every pair of a corpus of hosts, ports, paths, tags,
+// digests and wildcards (the MCO's own vector scopes included). The
+// conflict check and the findings rely on it to look scopes up instead of
+// testing each cluster scope.
+func TestNestingScopesIsTheRule(t *testing.T) {
+	corpus := []string{
+		"", "/", "example.com", "example.com/ns", "example.com/ns/repo", "example.com/nsx", "example.com:5000",
+		"example.com:5000/ns", "example.com/ns/repo:v1", "example.com/ns/repo@sha256:aaaa", "foo.example.com",
+		"foo.example.com/ns/repo", "foo.example.com:5000/ns", "foo.example.com/ns/repo:v1", "*.example.com",
+		"*.foo.example.com", "*.com", "*.", "*.example.com/ns", "quay.io/bar.example.com", "a.b.c.example.com",
+		"localhost", "localhost:5000/ns", "x.y/z:t/u", "x.y:1/z.w", ".example.com", "example.com.", "*example.com",
+	}
+	var v struct {
+		Nested struct {
+			Cases []struct {
+				SubScope   string `json:"subScope"`
+				SuperScope string `json:"superScope"`
+			} `json:"cases"`
+		} `json:"nested"`
+	}
+	data, err := os.ReadFile("testdata/mco-vectors/scopes.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &v); err != nil || len(v.Nested.Cases) == 0 {
+		t.Fatalf("scopes.yaml: %d cases, %v", len(v.Nested.Cases), err)
+	}
+	for _, c := range v.Nested.Cases {
+		corpus = append(corpus, c.SubScope, c.SuperScope)
+	}
+	for _, sub := range corpus {
+		yielded := map[string]bool{}
+		for super := range nestingScopes(sub) {
+			yielded[super] = true
+		}
+		for _, super := range corpus {
+			if want := scopeIsNestedInsideScope(sub, super); yielded[super] != want {
+				t.Errorf("nestingScopes(%q) yields %q: %v, but nested = %v", sub, super, yielded[super], want)
+			}
+		}
+		for super := range yielded {
+			if !scopeIsNestedInsideScope(sub, super) {
+				t.Errorf("nestingScopes(%q) yields %q, which it is not nested inside", sub, super)
+			}
 		}
 	}
 }

@@ -34,7 +34,7 @@ const TemplatePolicyJSON = `{
 // clusterPolicyJSON is the MCO's updatePolicyJSON on the template, given
 // policy.json's blocked and allowed lists. It returns the policy both as an
 // object and as the file's bytes.
-func clusterPolicyJSON(sp *scopePolicies, blocked, allowed []string, payload string) (*signature.Policy, []byte, error) {
+func clusterPolicyJSON(enc *policyEncoder, sp *scopePolicies, blocked, allowed []string, payload string) (*signature.Policy, []byte, error) {
 	if len(allowed) != 0 && len(blocked) != 0 && !(payload != "" && len(allowed) == 1 && allowed[0] == payload) {
 		return nil, nil, errors.New("invalid images config: only one of AllowedRegistries or BlockedRegistries may be specified")
 	}
@@ -74,7 +74,7 @@ func clusterPolicyJSON(sp *scopePolicies, blocked, allowed []string, payload str
 		p.Transports["docker"] = scopes
 		p.Transports["atomic"] = atomicCopy(scopes, nil)
 	}
-	data, err := marshalPolicy(p)
+	data, err := enc.marshal(p)
 	return p, data, err
 }
 
@@ -85,7 +85,7 @@ func clusterPolicyJSON(sp *scopePolicies, blocked, allowed []string, payload str
 // cluster file; working on a copy of the parsed cluster policy gives the
 // same bytes, since the library's types marshal back exactly what they
 // parse, without re-parsing every requirement for every namespace.
-func namespacePolicyJSON(cluster *signature.Policy, scopes map[string]signature.PolicyRequirements) ([]byte, error) {
+func namespacePolicyJSON(enc *policyEncoder, cluster *signature.Policy, scopes map[string]signature.PolicyRequirements) ([]byte, error) {
 	p := &signature.Policy{Default: cluster.Default, Transports: map[string]signature.PolicyTransportScopes{}}
 	for name, ts := range cluster.Transports {
 		p.Transports[name] = maps.Clone(ts)
@@ -99,7 +99,7 @@ func namespacePolicyJSON(cluster *signature.Policy, scopes map[string]signature.
 		docker[scope] = slices.Concat(docker[scope], reqs)
 	}
 	p.Transports["atomic"] = atomicCopy(docker, p.Transports["atomic"])
-	return marshalPolicy(p)
+	return enc.marshalFrom(p, cluster)
 }
 
 // atomicCopy adds to dst every scope of src with fewer than three "/": the
@@ -147,8 +147,184 @@ func decodePolicyJSON(data []byte) (*signature.Policy, error) {
 	return p, nil
 }
 
-// marshalPolicy is the MCO's encoding: two-space indent, sorted keys, no
-// trailing newline.
-func marshalPolicy(p *signature.Policy) ([]byte, error) {
-	return json.MarshalIndent(p, "", "  ")
+// policyEncoder writes policy files as the MCO encodes them:
+// json.MarshalIndent(p, "", "  ") (two-space indent, sorted keys, no
+// trailing newline), byte for byte. Every namespace file repeats the
+// cluster-wide scopes, whose requirement lists are the same slices: each
+// list is encoded once per render and its bytes reused. An encoder belongs
+// to one render, whose lists are not modified once built.
+type policyEncoder struct {
+	lists map[listKey]string
+	keys  map[string]string // JSON of a map key
+	// sortedScopes holds, per policy that others extend (marshalFrom) and
+	// transport, its scopes sorted.
+	sortedScopes map[*signature.Policy]map[string][]string
+}
+
+// listKey identifies a requirement list by its elements' backing array.
+type listKey struct {
+	first *signature.PolicyRequirement
+	n     int
+}
+
+func newPolicyEncoder() *policyEncoder {
+	return &policyEncoder{lists: map[listKey]string{}, keys: map[string]string{}, sortedScopes: map[*signature.Policy]map[string][]string{}}
+}
+
+// Indentation of a requirement list: under "default" (depth 1) and under
+// transports.<name>.<scope> (depth 3).
+const (
+	defaultListPrefix = "  "
+	scopeListPrefix   = "      "
+)
+
+func (enc *policyEncoder) marshal(p *signature.Policy) ([]byte, error) {
+	return enc.marshalFrom(p, nil)
+}
+
+// marshalFrom writes p, whose transports extend base's (nil: none) with
+// more scopes, as namespace files extend the cluster policy: base's scopes
+// are sorted once, and only the others at each file.
+func (enc *policyEncoder) marshalFrom(p, base *signature.Policy) ([]byte, error) {
+	scopes := 0
+	for _, ts := range p.Transports {
+		scopes += len(ts)
+	}
+	out := pieces{parts: make([]string, 0, 8+4*(len(p.Transports)+scopes))}
+	out.add("{\n  \"default\": ")
+	if err := enc.list(&out, p.Default, defaultListPrefix); err != nil {
+		return nil, err
+	}
+	out.add(",\n  \"transports\": ")
+	err := writeMap(enc, &out, p.Transports, slices.Sorted(maps.Keys(p.Transports)), "  ", func(name string, scopes signature.PolicyTransportScopes) error {
+		return writeMap(enc, &out, scopes, enc.scopesOf(base, name, scopes), "    ", func(_ string, reqs signature.PolicyRequirements) error {
+			return enc.list(&out, reqs, scopeListPrefix)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.add("\n}")
+	return out.join(), nil
+}
+
+// scopesOf returns the keys of scopes sorted; when scopes has every scope
+// of base's transport name, those are sorted once per base.
+func (enc *policyEncoder) scopesOf(base *signature.Policy, name string, scopes signature.PolicyTransportScopes) []string {
+	baseScopes := signature.PolicyTransportScopes(nil)
+	if base != nil {
+		baseScopes = base.Transports[name]
+	}
+	if len(baseScopes) == 0 {
+		return slices.Sorted(maps.Keys(scopes))
+	}
+	byName := enc.sortedScopes[base]
+	if byName == nil {
+		byName = map[string][]string{}
+		enc.sortedScopes[base] = byName
+	}
+	sortedBase, ok := byName[name]
+	if !ok {
+		sortedBase = slices.Sorted(maps.Keys(baseScopes))
+		byName[name] = sortedBase
+	}
+	var added []string
+	for scope := range scopes {
+		if _, inBase := baseScopes[scope]; !inBase {
+			added = append(added, scope)
+		}
+	}
+	if len(sortedBase)+len(added) != len(scopes) { // not an extension of base
+		return slices.Sorted(maps.Keys(scopes))
+	}
+	slices.Sort(added)
+	merged := make([]string, 0, len(sortedBase)+len(added))
+	i := 0
+	for _, scope := range sortedBase {
+		for i < len(added) && added[i] < scope {
+			merged = append(merged, added[i])
+			i++
+		}
+		merged = append(merged, scope)
+	}
+	return append(merged, added[i:]...)
+}
+
+// list writes reqs as MarshalIndent writes them at the depth of prefix.
+func (enc *policyEncoder) list(out *pieces, reqs signature.PolicyRequirements, prefix string) error {
+	reuse := prefix == scopeListPrefix && len(reqs) > 0
+	var key listKey
+	if reuse {
+		key = listKey{first: &reqs[0], n: len(reqs)}
+		if data, ok := enc.lists[key]; ok {
+			out.add(data)
+			return nil
+		}
+	}
+	data, err := json.MarshalIndent(reqs, prefix, "  ")
+	if err != nil {
+		return err
+	}
+	if reuse {
+		enc.lists[key] = string(data)
+	}
+	out.add(string(data))
+	return nil
+}
+
+// writeMap writes m, whose keys sorted are keys, as MarshalIndent writes a
+// map whose closing brace is indented by indent, each value by value.
+func writeMap[V any](enc *policyEncoder, out *pieces, m map[string]V, keys []string, indent string, value func(string, V) error) error {
+	switch {
+	case m == nil:
+		out.add("null")
+		return nil
+	case len(m) == 0:
+		out.add("{}")
+		return nil
+	}
+	out.add("{")
+	beforeKey := "\n" + indent + "  "
+	for i, k := range keys {
+		if i > 0 {
+			out.add(",")
+		}
+		key, ok := enc.keys[k]
+		if !ok {
+			data, err := json.Marshal(k)
+			if err != nil {
+				return err
+			}
+			key = string(data)
+			enc.keys[k] = key
+		}
+		out.add(beforeKey)
+		out.add(key)
+		out.add(": ")
+		if err := value(k, m[k]); err != nil {
+			return err
+		}
+	}
+	out.add("\n" + indent + "}")
+	return nil
+}
+
+// pieces collects a document's parts, to copy them once into a buffer of
+// the exact size: a namespace file is megabytes for thousands of scopes.
+type pieces struct {
+	parts []string
+	size  int
+}
+
+func (p *pieces) add(s string) {
+	p.parts = append(p.parts, s)
+	p.size += len(s)
+}
+
+func (p *pieces) join() []byte {
+	out := make([]byte, 0, p.size)
+	for _, s := range p.parts {
+		out = append(out, s...)
+	}
+	return out
 }

@@ -98,7 +98,7 @@ func validateRegistriesConfScopes(insecure, blocked, allowed []string, in mirror
 	}
 	policies := map[string]configv1.MirrorSourcePolicy{}
 	check := func(r mirrorRule) error {
-		if !sourcePattern.MatchString(r.source) {
+		if !sourcePattern().MatchString(r.source) {
 			return fmt.Errorf("invalid format for source %q", r.source)
 		}
 		policy := r.policy
@@ -111,7 +111,7 @@ func validateRegistriesConfScopes(insecure, blocked, allowed []string, in mirror
 			return fmt.Errorf("conflicting mirrorSourcePolicy is set for the same source %q in imagedigestmirrorsets, imagetagmirrorsets, or imagecontentsourcepolicies", r.source)
 		}
 		for _, m := range r.mirrors {
-			if !mirrorPattern.MatchString(m) {
+			if !mirrorPattern().MatchString(m) {
 				return fmt.Errorf("invalid format for mirror %q", m)
 			}
 			if policy == configv1.NeverContactSource && m == r.source {

@@ -1,12 +1,17 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/pkg/sysregistriesv2"
+	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 )
 
@@ -49,7 +54,7 @@ func sigstoreRegistriesD(sp *scopePolicies, conf *sysregistriesv2.V2RegistriesCo
 			}
 		}
 	}
-	return yaml.Marshal(registriesDConfig{Docker: docker})
+	return marshalRegistriesD(docker)
 }
 
 // The placeholders the MCO uses to ask the library where a scope's images
@@ -113,4 +118,118 @@ func addPullSources(docker map[string]registriesDDocker, scope string, reg *sysr
 		docker[endpoint] = registriesDDocker{UseSigstoreAttachments: true}
 	}
 	return nil
+}
+
+// marshalRegistriesD writes the file as the MCO does,
+// sigs.k8s.io/yaml.Marshal(registriesDConfig{Docker: docker}): the value
+// turned into JSON, decoded into maps, and those encoded by yaml.v2, which
+// writes map keys in its natural order (yamlKeyLess). For keys of valid
+// UTF-8 (the JSON step changes no other), the same bytes are written here
+// without the round trip, and in slices of entries: yaml.v2 keeps every
+// event of a document until it ends, so one document of thousands of
+// scopes costs more per scope than a few short ones.
+func marshalRegistriesD(docker map[string]registriesDDocker) ([]byte, error) {
+	scopes := make([]string, 0, len(docker))
+	for scope, d := range docker {
+		if !utf8.ValidString(scope) || !d.UseSigstoreAttachments {
+			return yaml.Marshal(registriesDConfig{Docker: docker})
+		}
+		scopes = append(scopes, scope)
+	}
+	slices.SortFunc(scopes, yamlKeyCompare)
+	const header, perDocument = "docker:\n", 256
+	out := []byte(header)
+	for len(scopes) > 0 {
+		chunk := scopes[:min(perDocument, len(scopes))]
+		scopes = scopes[len(chunk):]
+		entries := make(yamlv2.MapSlice, len(chunk))
+		for i, scope := range chunk {
+			entries[i] = yamlv2.MapItem{Key: scope, Value: yamlv2.MapSlice{{Key: "use-sigstore-attachments", Value: true}}}
+		}
+		doc, err := yamlv2.Marshal(yamlv2.MapSlice{{Key: "docker", Value: entries}})
+		if err != nil {
+			return nil, err
+		}
+		body, ok := bytes.CutPrefix(doc, []byte(header))
+		if !ok {
+			return nil, fmt.Errorf("registries.d: unexpected encoding %q", doc[:min(len(doc), 40)])
+		}
+		out = append(out, body...)
+	}
+	return out, nil
+}
+
+// yamlKeyCompare orders string map keys as yaml.v2 writes them: rune by
+// rune; at the first difference, two letters by code point, a letter after
+// anything else, and otherwise the numbers that start there (the digits
+// from that position, continuing a number whose earlier digits are not all
+// zero) by value, then the shorter number first, then by code point.
+func yamlKeyCompare(a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case yamlKeyLess(a, b):
+		return -1
+	default:
+		return 1
+	}
+}
+
+func yamlKeyLess(a, b string) bool {
+	if isASCII(a) && isASCII(b) { // each byte a rune: no conversion
+		return naturalLess([]byte(a), []byte(b))
+	}
+	return naturalLess([]rune(a), []rune(b))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func naturalLess[C byte | rune](ar, br []C) bool {
+	isLetter := func(c C) bool { return unicode.IsLetter(rune(c)) }
+	isDigit := func(c C) bool { return unicode.IsDigit(rune(c)) }
+	for i := 0; i < len(ar) && i < len(br); i++ {
+		if ar[i] == br[i] {
+			continue
+		}
+		aLetter, bLetter := isLetter(ar[i]), isLetter(br[i])
+		switch {
+		case aLetter && bLetter:
+			return ar[i] < br[i]
+		case aLetter || bLetter:
+			return bLetter
+		}
+		var an, bn int64
+		if ar[i] == '0' || br[i] == '0' {
+			// A zero inside a number counts as a digit of it.
+			for j := i - 1; j >= 0 && isDigit(ar[j]); j-- {
+				if ar[j] != '0' {
+					an, bn = 1, 1
+					break
+				}
+			}
+		}
+		ai, bi := i, i
+		for ; ai < len(ar) && isDigit(ar[ai]); ai++ {
+			an = an*10 + int64(ar[ai]-'0')
+		}
+		for ; bi < len(br) && isDigit(br[bi]); bi++ {
+			bn = bn*10 + int64(br[bi]-'0')
+		}
+		switch {
+		case an != bn:
+			return an < bn
+		case ai != bi:
+			return ai < bi
+		default:
+			return ar[i] < br[i]
+		}
+	}
+	return len(ar) < len(br)
 }

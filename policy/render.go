@@ -93,13 +93,14 @@ func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 		}
 	}
 
-	cluster, policyJSON, err := clusterPolicyJSON(sp, lists.policyBlocked, lists.allowed, lists.payload)
+	enc := newPolicyEncoder()
+	cluster, policyJSON, err := clusterPolicyJSON(enc, sp, lists.policyBlocked, lists.allowed, lists.payload)
 	if err != nil {
 		return nil, err
 	}
 	out.PolicyJSON = policyJSON
 	if lists.policyBlocked != nil || lists.allowed != nil || len(sp.cluster) > 0 || len(sp.namespaced) > 0 {
-		if err := renderNamespaces(out, sp, cluster, lists); err != nil {
+		if err := renderNamespaces(enc, out, sp, cluster, lists); err != nil {
 			return nil, err
 		}
 		if out.RegistriesD, err = sigstoreRegistriesD(sp, conf); err != nil {
@@ -115,7 +116,7 @@ func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 }
 
 // renderNamespaces is the MCO's updateNamespacedPolicyJSONs.
-func renderNamespaces(out *Rendered, sp *scopePolicies, cluster *signature.Policy, lists registryLists) error {
+func renderNamespaces(enc *policyEncoder, out *Rendered, sp *scopePolicies, cluster *signature.Policy, lists registryLists) error {
 	var nsScopes []string
 	for _, ns := range sortedKeys(sp.namespaced) {
 		nsScopes = append(nsScopes, sortedKeys(sp.namespaced[ns])...)
@@ -124,7 +125,7 @@ func renderNamespaces(out *Rendered, sp *scopePolicies, cluster *signature.Polic
 		return err
 	}
 	for ns, scopes := range sp.namespaced {
-		data, err := namespacePolicyJSON(cluster, scopes)
+		data, err := namespacePolicyJSON(enc, cluster, scopes)
 		if err != nil {
 			return fmt.Errorf("namespace %s: %w", ns, err)
 		}

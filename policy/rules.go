@@ -4,21 +4,33 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // The CRDs' CEL rules, transcribed. CEL's matches() is an unanchored RE2
-// search, which is what regexp.MatchString does.
+// search, which is what regexp.MatchString does. Each is compiled on first
+// use: most runs of the command never validate an object.
 var (
-	wildcardScopeRE = regexp.MustCompile(`^\*(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$`)
-	scopeRE         = regexp.MustCompile(`^((((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+(?::[0-9]+)?)|(localhost(?::[0-9]+)?))(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?)(?::([\w][\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][[:xdigit:]]{32,}))?$`)
-	tagSuffixRE     = regexp.MustCompile(`.*:([\w][\w.-]{0,127})$`)
-	localhostPortRE = regexp.MustCompile(`^(localhost:[0-9]+)$`)
-	identityRE      = regexp.MustCompile(`^(((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+(?::[0-9]+)?)|(localhost(?::[0-9]+)?))(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`)
-	emailRE         = regexp.MustCompile(`^\S+@\S+$`)
+	wildcardScopeRE = lazyRegexp(`^\*(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$`)
+	scopeRE         = lazyRegexp(`^((((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+(?::[0-9]+)?)|(localhost(?::[0-9]+)?))(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?)(?::([\w][\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][[:xdigit:]]{32,}))?$`)
+	tagSuffixRE     = lazyRegexp(`.*:([\w][\w.-]{0,127})$`)
+	localhostPortRE = lazyRegexp(`^(localhost:[0-9]+)$`)
+	identityRE      = lazyRegexp(`^(((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+(?::[0-9]+)?)|(localhost(?::[0-9]+)?))(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`)
+	emailRE         = lazyRegexp(`^\S+@\S+$`)
 )
+
+// lazyRegexp returns expr compiled once, on the first call.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// matches is a rule's test that s matches re.
+func matches(re func() *regexp.Regexp) func(string) bool {
+	return func(s string) bool { return re().MatchString(s) }
+}
 
 func stringRule(message string, holds func(string) bool) rule {
 	return rule{message: message, holds: func(v any) bool {
@@ -44,21 +56,21 @@ var scopeRules = []rule{
 		return strings.Split(strings.Split(host, ".")[0], ":")[0] == "localhost"
 	}),
 	stringRule("invalid image scope with wildcard, a wildcard can only be at the start of the domain and is only supported for subdomain matching, not path matching", func(s string) bool {
-		return !strings.Contains(s, "*") || wildcardScopeRE.MatchString(s)
+		return !strings.Contains(s, "*") || wildcardScopeRE().MatchString(s)
 	}),
 	stringRule("invalid repository namespace or image specification in the image scope", func(s string) bool {
-		return strings.Contains(s, "*") || scopeRE.MatchString(s)
+		return strings.Contains(s, "*") || scopeRE().MatchString(s)
 	}),
 }
 
 var identityRules = []rule{
 	stringRule("invalid repository or prefix in the signedIdentity, should not include the tag or digest", func(s string) bool {
-		return !tagSuffixRE.MatchString(s) || localhostPortRE.MatchString(s)
+		return !tagSuffixRE().MatchString(s) || localhostPortRE().MatchString(s)
 	}),
-	stringRule("invalid repository or prefix in the signedIdentity. The repository or prefix must starts with 'localhost' or a valid '.' separated domain. If contains registry paths, the path component names must start with at least one letter or number, with following parts able to be separated by one period, one or two underscore and multiple dashes.", identityRE.MatchString),
+	stringRule("invalid repository or prefix in the signedIdentity. The repository or prefix must starts with 'localhost' or a valid '.' separated domain. If contains registry paths, the path component names must start with at least one letter or number, with following parts able to be separated by one period, one or two underscore and multiple dashes.", matches(identityRE)),
 }
 
-var emailRule = stringRule("invalid email address", emailRE.MatchString)
+var emailRule = stringRule("invalid email address", matches(emailRE))
 
 var hostnameRule = stringRule("hostname must be a valid dns 1123 subdomain name, optionally prefixed by '*.'. It must consist only of lowercase alphanumeric characters, hyphens, periods and the optional preceding asterisk.", func(s string) bool {
 	if strings.HasPrefix(s, "*.") {
@@ -125,7 +137,7 @@ var subjectRule = objectRule("at least one of email or hostname must be set in p
 })
 
 // registryRule is the Image config's rule on each registry list entry.
-var registryRule = stringRule("each registry must be a valid hostname[:port][/path] or wildcard *.hostname format without tags or digests", sourcePattern.MatchString)
+var registryRule = stringRule("each registry must be a valid hostname[:port][/path] or wildcard *.hostname format without tags or digests", matches(sourcePattern))
 
 // registrySourcesRule is "has(self.blockedRegistries) ? !has(self.allowedRegistries) : true".
 var registrySourcesRule = objectRule("Only one of blockedRegistries or allowedRegistries may be set", func(m map[string]any) bool {

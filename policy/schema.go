@@ -9,13 +9,13 @@ type schema struct {
 	props      []property
 	required   []string
 	enum       []string
-	byteFormat bool           // format: byte — base64 text, rules see the decoded bytes
-	pattern    *regexp.Regexp // nil: none
-	minLength  int            // 0: none
-	maxLength  int            // 0: none
-	minItems   int            // 0: none
-	maxItems   int            // 0: none
-	listSet    bool           // x-kubernetes-list-type: set
+	byteFormat bool                  // format: byte — base64 text, rules see the decoded bytes
+	pattern    func() *regexp.Regexp // nil: none
+	minLength  int                   // 0: none
+	maxLength  int                   // 0: none
+	minItems   int                   // 0: none
+	maxItems   int                   // 0: none
+	listSet    bool                  // x-kubernetes-list-type: set
 	items      *schema
 	rules      []rule
 }
@@ -56,7 +56,7 @@ func boundedStr(minLength, maxLength int, rules ...rule) *schema {
 	return &schema{typ: "string", minLength: minLength, maxLength: maxLength, rules: rules}
 }
 
-func patternStr(re *regexp.Regexp) *schema { return &schema{typ: "string", pattern: re} }
+func patternStr(re func() *regexp.Regexp) *schema { return &schema{typ: "string", pattern: re} }
 
 func list(items *schema) *schema { return &schema{typ: "array", items: items} }
 
@@ -116,8 +116,8 @@ var specSchema = obj([]string{"policy", "scopes"}, nil,
 // expressions; sourcePattern is also the CEL rule of the Image config's
 // registry lists.
 var (
-	sourcePattern = regexp.MustCompile(`^\*(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$|^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`)
-	mirrorPattern = regexp.MustCompile(`^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`)
+	sourcePattern = lazyRegexp(`^\*(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$|^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`)
+	mirrorPattern = lazyRegexp(`^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$`)
 )
 
 // mirrorSetSpec is spec of ImageDigestMirrorSet (listField

@@ -97,7 +97,7 @@ func compareSchema(path string, s *schema, crd map[string]any) []string {
 	}
 	pattern, _ := crd["pattern"].(string)
 	if got := ""; s.pattern != nil {
-		got = s.pattern.String()
+		got = s.pattern().String()
 		if got != pattern {
 			report("pattern %q, transcribed %q", pattern, got)
 		}

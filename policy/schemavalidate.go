@@ -106,8 +106,8 @@ func (w *schemaWalk) str(path *field.Path, s *schema, v string) {
 	if s.minLength > 0 && n < s.minLength {
 		w.errs = append(w.errs, field.Invalid(path, v, fmt.Sprintf("%s in body should be at least %d chars long", path, s.minLength)))
 	}
-	if s.pattern != nil && !s.pattern.MatchString(v) {
-		w.errs = append(w.errs, field.Invalid(path, v, fmt.Sprintf("%s in body should match '%s'", path, s.pattern)))
+	if s.pattern != nil && !s.pattern().MatchString(v) {
+		w.errs = append(w.errs, field.Invalid(path, v, fmt.Sprintf("%s in body should match '%s'", path, s.pattern())))
 	}
 	if s.byteFormat {
 		if _, err := base64.StdEncoding.DecodeString(v); err != nil {

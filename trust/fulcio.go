@@ -25,7 +25,7 @@ type fulcioRoot struct {
 	rootCerts []*x509.Certificate
 	issuer    string
 	email     string
-	rekor     rekorKeys
+	rekor     *rekorKeys
 	anchors   *anchors
 	memo      *certMemo
 }

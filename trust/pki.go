@@ -87,7 +87,7 @@ func (p *pkiRoot) vouch(sig layer, steps []Step) (vouched, *Failure) {
 // fingerprint keeps the empty Rekor section of earlier versions, so that a
 // PKI root's fingerprint did not change when roots got their own types.
 func (p *pkiRoot) fingerprint(field func([]byte)) bool {
-	rekorKeys(nil).fingerprint(field)
+	(*rekorKeys)(nil).fingerprint(field)
 	field([]byte("pki"))
 	certs(field, p.rootCerts)
 	field([]byte("intermediates"))

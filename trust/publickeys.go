@@ -21,7 +21,7 @@ type publicKeysRoot struct {
 	// verifiers are the keys' verifiers in the same order, the candidates
 	// for the payload signature.
 	verifiers []sigsig.Verifier
-	rekor     rekorKeys // nil when no Rekor key is configured
+	rekor     *rekorKeys // nil when no Rekor key is configured
 }
 
 // publicKey is a configured signing key, ready to verify and to compare with

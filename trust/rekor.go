@@ -15,22 +15,31 @@ import (
 	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
+	"github.com/sigpolicy/sigpolicy/internal/bounded"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 // rekorKeys are the Rekor public keys of a root: a SET must be signed by
-// one of them.
-type rekorKeys []*ecdsa.PublicKey
+// one of them. read remembers the SET annotations whose parse succeeded
+// under this root, by the SHA-256 of their bytes (about 2 KB each: the
+// logged certificate or key and the signature); when full it is emptied.
+type rekorKeys struct {
+	keys []*ecdsa.PublicKey
+	read *bounded.Map[[sha256.Size]byte, *readSET]
+}
+
+// maxReadSETs bounds rekorKeys.read.
+const maxReadSETs = 1024
 
 // compileRekorKeys parses the Rekor keys. The library requires ECDSA, which
 // the parser does not check. An empty list, which the parser refuses,
 // verifies no SET.
-func compileRekorKeys(src node.KeySource) (rekorKeys, error) {
+func compileRekorKeys(src node.KeySource) (*rekorKeys, error) {
 	pems, err := readKeys(src, "Rekor public keys")
 	if err != nil {
 		return nil, err
 	}
-	keys := make(rekorKeys, 0, len(pems))
+	keys := make([]*ecdsa.PublicKey, 0, len(pems))
 	for i, p := range pems {
 		pk, err := cryptoutils.UnmarshalPEMToPublicKey(p)
 		if err != nil {
@@ -42,13 +51,16 @@ func compileRekorKeys(src node.KeySource) (rekorKeys, error) {
 		}
 		keys = append(keys, ec)
 	}
-	return keys, nil
+	return &rekorKeys{keys: keys, read: bounded.New[[sha256.Size]byte, *readSET](maxReadSETs)}, nil
 }
 
 // fingerprint writes a "rekor" section with the keys (none for nil).
-func (r rekorKeys) fingerprint(field func([]byte)) bool {
+func (r *rekorKeys) fingerprint(field func([]byte)) bool {
 	field([]byte("rekor"))
-	for _, k := range r {
+	if r == nil {
+		return true
+	}
+	for _, k := range r.keys {
 		der, err := x509.MarshalPKIXPublicKey(k)
 		if err != nil {
 			return false
@@ -59,7 +71,8 @@ func (r rekorKeys) fingerprint(field func([]byte)) bool {
 }
 
 // loggedEntry is the content of a Rekor SET whose signature verified under a
-// trusted Rekor key: what the log recorded for one signature.
+// trusted Rekor key: what the log recorded for one signature. It is never
+// modified once made (rekorKeys.read shares it).
 type loggedEntry struct {
 	integratedTime time.Time
 	logIndex       int64
@@ -77,7 +90,18 @@ func setFailure(reason Reason, msg string) *Failure {
 // canonical JSON of Payload, SHA-256, ECDSA) under any Rekor key, and decodes
 // the hashedrekord 0.0.1 entry it carries. Nothing is trusted before the
 // signature verified, except what parsing needs.
-func (r rekorKeys) verifySET(untrusted []byte) (*loggedEntry, *Failure) {
+//
+// Parsing, canonicalising and decoding depend on the annotation's bytes
+// alone: for an annotation whose whole parse succeeded before, they are
+// taken from r.read, and only the signature is verified again.
+func (r *rekorKeys) verifySET(untrusted []byte) (*loggedEntry, *Failure) {
+	key := sha256.Sum256(untrusted)
+	if read, ok := r.read.Get(key); ok {
+		if !r.signed(read.hash, read.signature) {
+			return nil, setFailure(ReasonBadSET, "cryptographic signature verification of Rekor SET failed")
+		}
+		return read.entry, nil
+	}
 	set, ok := parseSETLayout(untrusted)
 	if !ok {
 		if err := json.Unmarshal(untrusted, &set); err != nil {
@@ -89,14 +113,7 @@ func (r rekorKeys) verifySET(untrusted []byte) (*loggedEntry, *Failure) {
 		return nil, setFailure(ReasonBadSET, fmt.Sprintf("canonicalizing Rekor SET JSON: %v", err))
 	}
 	hash := sha256.Sum256(canonical)
-	verified := false
-	for _, k := range r {
-		if ecdsa.VerifyASN1(k, hash[:], set.signedEntryTimestamp) {
-			verified = true
-			break
-		}
-	}
-	if !verified {
+	if !r.signed(hash, set.signedEntryTimestamp) {
 		return nil, setFailure(ReasonBadSET, "cryptographic signature verification of Rekor SET failed")
 	}
 
@@ -134,12 +151,32 @@ func (r rekorKeys) verifySET(untrusted []byte) (*loggedEntry, *Failure) {
 	if len(rest) != 0 {
 		return nil, setFailure(ReasonBadSET, "publicKey in Rekor SET has trailing data")
 	}
-	return &loggedEntry{
+	logged := &loggedEntry{
 		integratedTime: time.Unix(payload.integratedTime, 0),
 		logIndex:       payload.logIndex,
 		keyOrCertDER:   block.Bytes,
 		spec:           &spec,
-	}, nil
+	}
+	r.read.Put(key, &readSET{hash: hash, signature: set.signedEntryTimestamp, entry: logged})
+	return logged, nil
+}
+
+// signed reports whether any of the keys signed hash.
+func (r *rekorKeys) signed(hash [sha256.Size]byte, signature []byte) bool {
+	for _, k := range r.keys {
+		if ecdsa.VerifyASN1(k, hash[:], signature) {
+			return true
+		}
+	}
+	return false
+}
+
+// readSET is a SET annotation read in full: the hash its signature must
+// sign, the signature, and the entry it records. Immutable.
+type readSET struct {
+	hash      [sha256.Size]byte
+	signature []byte
+	entry     *loggedEntry
 }
 
 // matchCertificatePEM checks that the entry records this certificate.

@@ -160,14 +160,18 @@ func benchCases(b *testing.B) []benchCase {
 }
 
 // reencodedChain returns sigs with a newline appended to every chain
-// annotation: the same certificates, which a verifier does not recognise
-// as the same annotation.
+// annotation and a space before every SET annotation: the same
+// certificates and the same SET, which a verifier does not recognise as the
+// same annotations (its certificate and SET memos are keyed by their bytes).
 func reencodedChain(sigs []UntrustedSignature) []UntrustedSignature {
 	res := make([]UntrustedSignature, len(sigs))
 	for i, s := range sigs {
 		s.Annotations = maps.Clone(s.Annotations)
 		if chain, ok := s.Annotations[trust.ChainAnnotation]; ok {
 			s.Annotations[trust.ChainAnnotation] = chain + "\n"
+		}
+		if set, ok := s.Annotations[trust.SETAnnotation]; ok {
+			s.Annotations[trust.SETAnnotation] = " " + set
 		}
 		res[i] = s
 	}

@@ -3,14 +3,17 @@ package node
 import (
 	"fmt"
 	"regexp"
+	"sync"
 
 	"go.podman.io/image/v5/transports"
 )
 
 // atomicScope is the atomic (OpenShift) transport's scope pattern,
 // go.podman.io/image/v5/openshift.scopeRegexp: hostname/namespace/stream:tag
-// or a parent of it.
-var atomicScope = regexp.MustCompile("^[^/]*(/[^:/]*(/[^:/]*(:[^:/]*)?)?)?$")
+// or a parent of it. Compiled on first use, as the policy's other patterns.
+var atomicScope = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile("^[^/]*(/[^:/]*(/[^:/]*(:[^:/]*)?)?)?$")
+})
 
 // scopeValidator returns the check the library applies to a transport's
 // scope keys (its ValidatePolicyConfigurationScope), nil for none. The
@@ -24,7 +27,7 @@ func scopeValidator(transport string) func(string) error {
 		return nil
 	case "atomic":
 		return func(scope string) error {
-			if !atomicScope.MatchString(scope) {
+			if !atomicScope().MatchString(scope) {
 				return fmt.Errorf("Invalid scope name %s", scope)
 			}
 			return nil

@@ -10,13 +10,17 @@ import "strings"
 // port-less host — or narrow's own wildcard — falls under. A scope does not
 // shadow itself.
 func Shadows(narrow, broad string) bool {
-	for _, key := range walkFromScope(narrow)[1:] {
+	for _, key := range ShadowedBy(narrow) {
 		if key == broad {
 			return true
 		}
 	}
 	return false
 }
+
+// ShadowedBy lists the scopes narrow shadows: Shadows(narrow, broad) holds
+// exactly for the broad scopes listed, in scope walk order.
+func ShadowedBy(narrow string) []string { return walkFromScope(narrow)[1:] }
 
 // walkFromScope lists the keys the scope walk visits, in order, for an
 // image whose lookup starts at scope: the scope itself, its repository when
