@@ -74,33 +74,64 @@ func TestAuth(t *testing.T) {
 			locked.pushSignatures(t, "ns/app", d, "signed")
 			on.Store(true)
 			for _, tc := range []struct {
-				desc    string
-				options func(t *testing.T) []Option
+				desc string
+				// options returns the client's options and the auth file
+				// that holds the credentials.
+				options func(t *testing.T) ([]Option, string)
 				wantErr error
+				// wantNote is what a refusal says of the credentials, %s
+				// standing for the auth file.
+				wantNote string
 			}{
-				{"credentials for the host", func(t *testing.T) []Option {
-					return []Option{WithAuthFile(writeAuthFile(t, locked.host, "alice", "secret"))}
-				}, nil},
-				{"credentials for the namespace", func(t *testing.T) []Option {
-					return []Option{WithAuthFile(writeAuthFile(t, locked.host+"/ns", "alice", "secret"))}
-				}, nil},
-				{"credentials from REGISTRY_AUTH_FILE", func(t *testing.T) []Option {
-					t.Setenv("REGISTRY_AUTH_FILE", writeAuthFile(t, locked.host, "alice", "secret"))
-					return nil
-				}, nil},
-				{"wrong password", func(t *testing.T) []Option {
-					return []Option{WithAuthFile(writeAuthFile(t, locked.host, "alice", "guess"))}
-				}, ErrAuth},
-				{"credentials for another namespace", func(t *testing.T) []Option {
-					return []Option{WithAuthFile(writeAuthFile(t, locked.host+"/other", "alice", "secret"))}
-				}, ErrAuth},
+				{"credentials for the host", func(t *testing.T) ([]Option, string) {
+					file := writeAuthFile(t, locked.host, "alice", "secret")
+					return []Option{WithAuthFile(file)}, file
+				}, nil, ""},
+				{"credentials for the namespace", func(t *testing.T) ([]Option, string) {
+					file := writeAuthFile(t, locked.host+"/ns", "alice", "secret")
+					return []Option{WithAuthFile(file)}, file
+				}, nil, ""},
+				{"credentials from REGISTRY_AUTH_FILE", func(t *testing.T) ([]Option, string) {
+					file := writeAuthFile(t, locked.host, "alice", "secret")
+					t.Setenv("REGISTRY_AUTH_FILE", file)
+					return nil, file
+				}, nil, ""},
+				{"wrong password", func(t *testing.T) ([]Option, string) {
+					file := writeAuthFile(t, locked.host, "alice", "guess")
+					return []Option{WithAuthFile(file)}, file
+				}, ErrAuth, "(credentials: those for " + locked.host + "/ns/app in %s)"},
+				{"credentials for another namespace", func(t *testing.T) ([]Option, string) {
+					file := writeAuthFile(t, locked.host+"/other", "alice", "secret")
+					return []Option{WithAuthFile(file)}, file
+				}, ErrAuth, "(credentials: none found for " + locked.host + "/ns/app in %s)"},
+				{"wrong password in the default search", func(t *testing.T) ([]Option, string) {
+					home := t.TempDir()
+					t.Setenv("HOME", home)
+					t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+					t.Setenv("XDG_CONFIG_HOME", "")
+					t.Setenv("REGISTRY_AUTH_FILE", "")
+					docker := filepath.Join(home, "docker")
+					t.Setenv("DOCKER_CONFIG", docker)
+					file := writeAuthFile(t, locked.host, "alice", "guess")
+					if err := os.Mkdir(docker, 0o700); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Rename(file, filepath.Join(docker, "config.json")); err != nil {
+						t.Fatal(err)
+					}
+					return nil, filepath.Join(docker, "config.json")
+				}, ErrAuth, "(credentials: those for " + locked.host + "/ns/app in %s)"},
 			} {
 				t.Run(tc.desc, func(t *testing.T) {
-					c := newTestClient(t, tc.options(t)...)
+					opts, file := tc.options(t)
+					c := newTestClient(t, opts...)
 					sigs, err := resolveAndRead(testContext(t), c, locked)
 					if tc.wantErr != nil {
 						if !errors.Is(err, tc.wantErr) || !IsUndecided(err) {
 							t.Fatalf("err = %v, want %v (undecided)", err, tc.wantErr)
+						}
+						if note := fmt.Sprintf(tc.wantNote, file); !strings.Contains(err.Error(), note) {
+							t.Fatalf("err = %v, want it to say %q", err, note)
 						}
 						return
 					}

@@ -15,8 +15,10 @@ import (
 // or for the registry itself (its catalog) when the key names no repository.
 // It is built once (ping, token exchange) and reused by every later call.
 type endpoint struct {
-	client *http.Client
-	base   string // "https://host/v2/repo", or http:// when the ping fell back to it
+	client     *http.Client
+	base       string // "https://host/v2/repo", or http:// when the ping fell back to it
+	key        endpointKey
+	challenged bool // the ping asked for credentials: they were looked up and sent
 }
 
 // endpointKey names an endpoint: the same repository reached as an insecure
@@ -107,13 +109,14 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	if err != nil {
 		return nil, err
 	}
+	challenged := needsCredentials(challenge.Scheme)
 	if b, ok := auth.(*bearerTransport); ok { // the first token now, so that a refusal fails the connection
 		err = c.withRetries(ctx, func(ctx context.Context) error {
 			_, err := b.current(ctx)
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return nil, c.noteCredentials(&endpoint{key: key, challenged: challenged}, err)
 		}
 	}
 	scheme := "https"
@@ -125,8 +128,10 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 		base += "/" + key.repo
 	}
 	return &endpoint{
-		client: &http.Client{Transport: auth, CheckRedirect: checkRedirect(c.opts.maxRedirects)},
-		base:   base,
+		client:     &http.Client{Transport: auth, CheckRedirect: checkRedirect(c.opts.maxRedirects)},
+		base:       base,
+		key:        key,
+		challenged: challenged,
 	}, nil
 }
 

@@ -74,7 +74,10 @@ type Error struct {
 	URL      string // the request URL, when one was made
 	Expected string // what was expected, when that is a value (a digest, a media type, a limit)
 	Got      string // what was received instead
-	Err      error  // underlying cause, may be nil
+	// Credentials says, for ErrAuth, which credentials were sent and from
+	// which auth file, or where none were found.
+	Credentials string
+	Err         error // underlying cause, may be nil
 }
 
 // Error describes the failure in one line: what the registry sent (an
@@ -85,6 +88,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.Op)
 	b.WriteString(": ")
 	b.WriteString(e.Kind.Error())
+	if e.Credentials != "" {
+		fmt.Fprintf(&b, " (credentials: %s)", e.Credentials)
+	}
 	if e.Expected != "" || e.Got != "" {
 		fmt.Fprintf(&b, ", expected %s, got %s", e.Expected, e.Got)
 	}

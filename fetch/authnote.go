@@ -1,0 +1,82 @@
+package fetch
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.podman.io/image/v5/pkg/docker/config"
+	"go.podman.io/image/v5/types"
+)
+
+// noteCredentials completes an ErrAuth error of ep with what was sent and
+// where it came from, as a user fixing a 401 needs to know: the auth file
+// that supplied the refused credentials, or the files searched in vain. It
+// runs only on a refusal, so a pull never pays for it.
+func (c *Client) noteCredentials(ep *endpoint, err error) error {
+	e, ok := asError(err)
+	if !ok || e.Kind != ErrAuth || e.Credentials != "" {
+		return err
+	}
+	e.Credentials = c.credentialSource(ep.key, ep.challenged)
+	return err
+}
+
+// credentialSource describes the credentials sent to key's endpoint.
+func (c *Client) credentialSource(key endpointKey, challenged bool) string {
+	name := key.host
+	if key.repo != "" {
+		name += "/" + key.repo
+	}
+	if !challenged {
+		return "none sent: the registry's ping asked for none"
+	}
+	creds, err := c.lookUpCredentials(key)
+	if err != nil {
+		return "none sent: " + err.Error()
+	}
+	files := c.authFiles()
+	if creds == (types.DockerAuthConfig{}) {
+		return "none found for " + name + " in " + strings.Join(files, ", ")
+	}
+	for _, file := range files {
+		sys := *c.authSys
+		sys.AuthFilePath, sys.LegacyFormatAuthFilePath = file, ""
+		if filepath.Base(file) == ".dockercfg" {
+			sys.AuthFilePath, sys.LegacyFormatAuthFilePath = "", file
+		}
+		if found, err := config.GetCredentials(&sys, name); err == nil && found == creds {
+			return "those for " + name + " in " + file
+		}
+	}
+	return "those for " + name + " from a credential helper named in registries.conf"
+}
+
+// authFiles lists the files the containers library reads credentials from,
+// in its order (containers-auth.json(5)): the explicit one alone, else
+// ${XDG_RUNTIME_DIR}/containers/auth.json, then
+// ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json, then
+// ${DOCKER_CONFIG:-~/.docker}/config.json, then ~/.dockercfg.
+func (c *Client) authFiles() []string {
+	if c.authSys.AuthFilePath != "" {
+		return []string{c.authSys.AuthFilePath}
+	}
+	home, _ := os.UserHomeDir()
+	var files []string
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		files = append(files, filepath.Join(dir, "containers", "auth.json"))
+	} else {
+		files = append(files, filepath.Join("/run/containers", strconv.Itoa(os.Getuid()), "auth.json"))
+	}
+	configHome := os.Getenv("XDG_CONFIG_HOME")
+	if configHome == "" {
+		configHome = filepath.Join(home, ".config")
+	}
+	files = append(files, filepath.Join(configHome, "containers", "auth.json"))
+	dockerDir := os.Getenv("DOCKER_CONFIG")
+	if dockerDir == "" {
+		dockerDir = filepath.Join(home, ".docker")
+	}
+	return append(files, filepath.Join(dockerDir, "config.json"), filepath.Join(home, ".dockercfg"))
+}
