@@ -6,8 +6,9 @@ import (
 )
 
 // blobCache keeps digest-addressed content (manifests fetched by digest,
-// signature blobs) in memory, bounded by total bytes, least recently used
-// evicted first. Keys include the registry and repository: content is only
+// signature blobs) in memory, bounded by total bytes — each entry's body,
+// key and bookkeeping, since signature blobs are often smaller than what
+// it takes to index them — least recently used evicted first. Keys include the registry and repository: content is only
 // served again to requests for the repository it was read from.
 type blobCache struct {
 	mu    sync.Mutex
@@ -21,6 +22,14 @@ type cacheEntry struct {
 	key       string
 	mediaType string
 	body      []byte
+}
+
+// cacheEntryOverhead approximates what an entry costs beside its body and
+// key: its list element, its cacheEntry and its slot in the index.
+const cacheEntryOverhead = 192
+
+func (e *cacheEntry) cost() int64 {
+	return int64(len(e.body)+len(e.key)+len(e.mediaType)) + cacheEntryOverhead
 }
 
 func newBlobCache(limit int64) *blobCache {
@@ -49,7 +58,11 @@ func (c *blobCache) get(key string) (mediaType string, body []byte, ok bool) {
 // put stores content that was verified against its digest. Callers must not
 // modify body afterwards.
 func (c *blobCache) put(key, mediaType string, body []byte) {
-	if c == nil || int64(len(body)) > c.limit {
+	if c == nil {
+		return
+	}
+	entry := &cacheEntry{key: key, mediaType: mediaType, body: body}
+	if entry.cost() > c.limit {
 		return
 	}
 	c.mu.Lock()
@@ -57,13 +70,13 @@ func (c *blobCache) put(key, mediaType string, body []byte) {
 	if _, ok := c.index[key]; ok {
 		return
 	}
-	c.index[key] = c.order.PushFront(&cacheEntry{key: key, mediaType: mediaType, body: body})
-	c.size += int64(len(body))
+	c.index[key] = c.order.PushFront(entry)
+	c.size += entry.cost()
 	for c.size > c.limit {
 		oldest := c.order.Back()
 		e := oldest.Value.(*cacheEntry)
 		c.order.Remove(oldest)
 		delete(c.index, e.key)
-		c.size -= int64(len(e.body))
+		c.size -= e.cost()
 	}
 }
