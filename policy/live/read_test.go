@@ -186,12 +186,7 @@ func TestReadPaginated(t *testing.T) {
 	opts := testOpts
 	opts.PageSize = 1
 	items, _ := readItems(t, s, opts)
-	var cips []string
-	for _, it := range items {
-		if it.kind == "ClusterImagePolicy" {
-			cips = append(cips, it.name)
-		}
-	}
+	cips := namesOfKind(items, "ClusterImagePolicy")
 	if want := []string{"openshift", "p1"}; !slices.Equal(cips, want) {
 		t.Errorf("ClusterImagePolicies = %q, want %q (both pages, in order)", cips, want)
 	}
@@ -215,18 +210,24 @@ func TestReadExpiredContinueFallsBackToFullList(t *testing.T) {
 	opts := testOpts
 	opts.PageSize = 1
 	items, _ := readItems(t, s, opts)
-	var cips []string
-	for _, it := range items {
-		if it.kind == "ClusterImagePolicy" {
-			cips = append(cips, it.name)
-		}
-	}
+	cips := namesOfKind(items, "ClusterImagePolicy")
 	if want := []string{"openshift", "p1"}; !slices.Equal(cips, want) {
 		t.Errorf("ClusterImagePolicies = %q, want %q", cips, want)
 	}
 	if !slices.Contains(s.Keys(), full) {
 		t.Errorf("no full list after the expired token: %q", s.Keys())
 	}
+}
+
+// namesOfKind returns the names of the items of kind, in order.
+func namesOfKind(items []item, kind string) []string {
+	var names []string
+	for _, it := range items {
+		if it.kind == kind {
+			names = append(names, it.name)
+		}
+	}
+	return names
 }
 
 // continueToken is the token the recorded first page carries.
