@@ -298,3 +298,25 @@ func TestBearerTokenLifetime(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusalAfterAnOpenPing: a registry whose ping asks for no
+// credentials but which refuses the manifest is told apart from refused
+// credentials.
+func TestRefusalAfterAnOpenPing(t *testing.T) {
+	var on atomic.Bool
+	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if on.Load() && r.URL.Path != "/v2/" {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	reg.pushImage(t, "ns/app:v1")
+	on.Store(true)
+	_, err := resolveAndRead(testContext(t), newTestClient(t), reg)
+	if want := "(credentials: none sent: the registry's ping asked for none)"; !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want ErrAuth saying %q", err, want)
+	}
+}

@@ -3,6 +3,7 @@ package fetch
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -55,7 +56,8 @@ func (c *Client) credentialSource(key endpointKey, challenged bool) string {
 
 // authFiles lists the files the containers library reads credentials from,
 // in its order (containers-auth.json(5)): the explicit one alone, else
-// ${XDG_RUNTIME_DIR}/containers/auth.json, then
+// ${XDG_RUNTIME_DIR}/containers/auth.json (/run/containers/UID/auth.json
+// without it; ~/.config/containers/auth.json off Linux), then
 // ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json, then
 // ${DOCKER_CONFIG:-~/.docker}/config.json, then ~/.dockercfg.
 func (c *Client) authFiles() []string {
@@ -64,9 +66,12 @@ func (c *Client) authFiles() []string {
 	}
 	home, _ := os.UserHomeDir()
 	var files []string
-	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+	switch dir := os.Getenv("XDG_RUNTIME_DIR"); {
+	case runtime.GOOS != "linux":
+		files = append(files, filepath.Join(home, ".config", "containers", "auth.json"))
+	case dir != "":
 		files = append(files, filepath.Join(dir, "containers", "auth.json"))
-	} else {
+	default:
 		files = append(files, filepath.Join("/run/containers", strconv.Itoa(os.Getuid()), "auth.json"))
 	}
 	configHome := os.Getenv("XDG_CONFIG_HOME")
