@@ -41,10 +41,10 @@ func (c *Client) credentialSource(key endpointKey, challenged bool) string {
 	if creds == (types.DockerAuthConfig{}) {
 		return "none found for " + name + " in " + strings.Join(files, ", ")
 	}
-	for _, file := range files {
+	for i, file := range files {
 		sys := *c.authSys
 		sys.AuthFilePath, sys.LegacyFormatAuthFilePath = file, ""
-		if filepath.Base(file) == ".dockercfg" {
+		if c.authSys.AuthFilePath == "" && i == len(files)-1 { // ~/.dockercfg, in the legacy format
 			sys.AuthFilePath, sys.LegacyFormatAuthFilePath = "", file
 		}
 		if found, err := config.GetCredentials(&sys, name); err == nil && found == creds {
