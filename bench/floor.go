@@ -27,6 +27,7 @@ import (
 
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
+	"github.com/sigpolicy/sigpolicy/trust"
 )
 
 // The floor is the least work any implementation must do for one decision,
@@ -42,14 +43,6 @@ import (
 // certificate seen again, byte for byte, is a "repeat certificate").
 // Parsing, canonicalisation and policy logic are left out: they are what an
 // implementation can make cheap.
-
-// cosign's annotation keys (the trust package's names for them).
-const (
-	annotationSignature   = "dev.cosignproject.cosign/signature"
-	annotationCertificate = "dev.sigstore.cosign/certificate"
-	annotationChain       = "dev.sigstore.cosign/chain"
-	annotationBundle      = "dev.sigstore.cosign/bundle"
-)
 
 // acceptManifests is the Accept header of manifest GETs, as the library and
 // sigpolicy send it.
@@ -226,12 +219,12 @@ func floorChecks(root configv1.PolicyRootOfTrust, layers []sigLayer) (checks, li
 		}
 	}
 	for _, l := range layers {
-		sig, err := base64.StdEncoding.DecodeString(l.annotations[annotationSignature])
+		sig, err := base64.StdEncoding.DecodeString(l.annotations[trust.SignatureAnnotation])
 		if err != nil || len(sig) == 0 {
 			continue
 		}
 		at := time.Now()
-		if set, ok := l.annotations[annotationBundle]; ok && rekorKey != nil {
+		if set, ok := l.annotations[trust.SETAnnotation]; ok && rekorKey != nil {
 			c, integrated := setCheck(rekorKey, set)
 			if c != nil {
 				checks = append(checks, c)
@@ -240,11 +233,11 @@ func floorChecks(root configv1.PolicyRootOfTrust, layers []sigLayer) (checks, li
 		}
 		signer := key
 		if roots != nil {
-			certs, err := cryptoutils.UnmarshalCertificatesFromPEM([]byte(l.annotations[annotationCertificate]))
+			certs, err := cryptoutils.UnmarshalCertificatesFromPEM([]byte(l.annotations[trust.CertificateAnnotation]))
 			if err != nil || len(certs) == 0 {
 				continue
 			}
-			chain, _ := cryptoutils.UnmarshalCertificatesFromPEM([]byte(l.annotations[annotationChain]))
+			chain, _ := cryptoutils.UnmarshalCertificatesFromPEM([]byte(l.annotations[trust.ChainAnnotation]))
 			links = append(links, chainChecks(certs[0], roots, append(append([]*x509.Certificate(nil), intermediates...), chain...), at)...)
 			signer = certs[0].PublicKey
 		}
@@ -267,7 +260,7 @@ func newFloorPlan(root configv1.PolicyRootOfTrust, f *fetched) *floorPlan {
 	p.checks, p.chain = floorChecks(root, f.layers)
 	var certs strings.Builder
 	for _, l := range f.layers {
-		certs.WriteString(l.annotations[annotationCertificate] + "\x00" + l.annotations[annotationChain] + "\x00")
+		certs.WriteString(l.annotations[trust.CertificateAnnotation] + "\x00" + l.annotations[trust.ChainAnnotation] + "\x00")
 	}
 	p.certs = certs.String()
 	return p

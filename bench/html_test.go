@@ -144,3 +144,22 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Errorf("chromium did not render the SVG file:\n%.600s", out)
 	}
 }
+
+// TestTextEscapesMismatches: a registry's words in a mismatch cannot
+// write control sequences or a forged line to a terminal.
+func TestTextEscapesMismatches(t *testing.T) {
+	r := sampleReport()
+	r.MismatchSamples[0].Reason = "denied\x1b[2K\rALLOWED forged"
+	r.MismatchSamples[0].Image = "r/x:v1\n"
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.ContainsAny(out, "\x1b\r") || strings.Contains(out, "r/x:v1\n") {
+		t.Errorf("raw control characters in the text report:\n%q", out)
+	}
+	if !strings.Contains(out, `denied\x1b[2K\rALLOWED forged`) {
+		t.Errorf("reason not shown escaped:\n%s", out)
+	}
+}

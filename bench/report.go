@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sigpolicy/sigpolicy/fixtures"
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 )
 
 // MediaType names the JSON form of a Report; it changes only when the
@@ -244,9 +245,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		if m.Instance != "" {
 			image += " (instance " + m.Instance + ")"
 		}
-		fmt.Fprintf(w, "  %s: %s under %s: %s, expected %s", m.Side, image, m.Policy, m.Got, m.Expected)
+		// The reason is the library's or sigpolicy's wording of what a registry answered.
+		fmt.Fprintf(w, "  %s: %s under %s: %s, expected %s", m.Side, safetext.String(image), safetext.String(m.Policy), m.Got, m.Expected)
 		if m.Reason != "" {
-			fmt.Fprintf(w, " (%s)", strings.TrimSpace(m.Reason))
+			fmt.Fprintf(w, " (%s)", safetext.String(strings.TrimSpace(m.Reason)))
 		}
 		fmt.Fprintln(w)
 	}

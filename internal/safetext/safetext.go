@@ -25,7 +25,8 @@ func String(s string) string { return Capped(s, MaxLen) }
 // characters, C1 controls, format characters such as bidirectional
 // overrides and zero-width marks, separators other than the space, private
 // use) and every invalid UTF-8 byte replaced by a Go-style escape (\n, \x1b,
-// \u202e), cut to at most max bytes and marked when cut. Text that needs no
+// \u202e), cut to at most max bytes of the escaped text, then marked when
+// cut (the mark adds a few dozen bytes). Text that needs no
 // change is returned as is, without allocating. Capped is idempotent for
 // text within the cap.
 func Capped(s string, max int) string {
