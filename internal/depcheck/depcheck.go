@@ -57,10 +57,19 @@ var flagLike = regexp.MustCompile(`(?:^|[\s(])(?:--[a-z][a-z0-9-]+|-f)(?:$|[\s),
 // may quote ("cosign sign --sign-container-identity ...").
 var otherTool = regexp.MustCompile(`\b(?:cosign|oc|kubectl|podman|skopeo)\s`)
 
-// namesFlag reports whether s names a flag outside another tool's command line.
+// namesFlag reports whether s names a flag outside another tool's command
+// line, which runs from the tool's name to the next ";", ",", ":" or ")".
 func namesFlag(s string) bool {
+	var quoted [][2]int
+	for _, tool := range otherTool.FindAllStringIndex(s, -1) {
+		end := len(s)
+		if i := strings.IndexAny(s[tool[0]:], ";,:)"); i >= 0 {
+			end = tool[0] + i
+		}
+		quoted = append(quoted, [2]int{tool[0], end})
+	}
 	for _, loc := range flagLike.FindAllStringIndex(s, -1) {
-		if tool := otherTool.FindStringIndex(s); tool == nil || tool[0] > loc[0] {
+		if !slices.ContainsFunc(quoted, func(q [2]int) bool { return q[0] < loc[0] && loc[0] < q[1] }) {
 			return true
 		}
 	}

@@ -11,6 +11,8 @@ func TestNamesFlag(t *testing.T) {
 		"use --timeout; cosign sign --key k":                true,
 		"em dash -- between words, x--y":                    false,
 		"sha256-abc.sig":                                    false,
+		"sign with cosign sign, then rerun with --resume":   true,
+		"(cosign sign --key k) or --timeout":                true,
 	} {
 		if got := namesFlag(s); got != want {
 			t.Errorf("namesFlag(%q) = %v, want %v", s, got, want)
