@@ -5,7 +5,7 @@
 // tag/digest nesting hole, scopes whose policies are ANDed, scopes that
 // shadow broader ones, and identity rules that refuse common signatures.
 //
-// [Run] returns typed [Finding]s, most severe first (input order within a
-// severity); a finding of severity error or warning means the set does not
+// [Run] returns typed [Finding]s, most severe first (in the order of the
+// checks within a severity); a finding of severity error or warning means the set does not
 // do what it appears to.
 package lint

@@ -18,8 +18,8 @@ type Options struct {
 	RegistriesConf *node.RegistriesConf
 }
 
-// Run runs every check on set, most severe first within the input order of
-// the objects.
+// Run runs every check on set; findings come most severe first, in the
+// order of the checks within a severity.
 func Run(set *policy.Set, opts Options) []Finding {
 	var out []Finding
 	errs := set.Validate()
@@ -59,8 +59,11 @@ func Run(set *policy.Set, opts Options) []Finding {
 		}
 		out = append(out, unreadableMirrors(compiled)...)
 	}
-	statuses, findings, err := policy.Reconcile(set, time.Time{})
-	if err != nil {
+	var statuses []policy.PolicyStatus
+	var findings []policy.Finding
+	if compiled != nil {
+		statuses, findings = compiled.Rendered.Statuses, compiled.Rendered.Findings
+	} else if statuses, findings, err = policy.Reconcile(set, time.Time{}); err != nil { // what the MCO would still report
 		return append(out, Finding{Severity: SeverityError, Type: TypeRenderRefused, Message: err.Error()})
 	}
 	for _, st := range statuses {
