@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ var (
 						return nil, err
 					}
 					p := cat.Policies[x.Policy]
-					out = append(out, target{name: root, ref: e.Reference, node: node, floor: newFloorPlan(p.Spec.Policy.RootOfTrust, f), policy: p})
+					out = append(out, target{name: root, ref: e.Reference, node: node, floor: newFloorPlan(p.Spec.Policy.RootOfTrust, f, map[string]*atomic.Bool{}), policy: p})
 				}
 			}
 		}

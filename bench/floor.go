@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cyberphone/json-canonicalization/go/src/webpki.org/jsoncanonicalizer"
@@ -58,10 +59,11 @@ type floorPlan struct {
 	// verified; decide does not use the result. chain holds the
 	// certificate-chain links, checks the payload and SET signatures.
 	checks, chain []func() bool
-	// certs names the certificates of chain by their exact bytes (leaf and
-	// chain annotations): a long-lived verifier need not check a chain it
-	// has checked before (the floor side checks each once per run).
-	certs string
+	// chainChecked is shared by the plans whose certificates are the same
+	// bytes (leaf and chain annotations): a long-lived verifier need not
+	// check a chain it has checked before (the floor side checks each once
+	// per run). It is looked up at plan time, outside the clock.
+	chainChecked *atomic.Bool
 }
 
 type floorGet struct{ url, accept string }
@@ -254,16 +256,27 @@ func floorChecks(root configv1.PolicyRootOfTrust, layers []sigLayer) (checks, li
 	return checks, links
 }
 
-// newFloorPlan is the floor of deciding f's image under root.
-func newFloorPlan(root configv1.PolicyRootOfTrust, f *fetched) *floorPlan {
+// newFloorPlan is the floor of deciding f's image under root; chains maps
+// the certificates of the plans made so far to their shared flag.
+func newFloorPlan(root configv1.PolicyRootOfTrust, f *fetched, chains map[string]*atomic.Bool) *floorPlan {
 	p := &floorPlan{gets: f.gets}
 	p.checks, p.chain = floorChecks(root, f.layers)
 	var certs strings.Builder
 	for _, l := range f.layers {
 		certs.WriteString(l.annotations[trust.CertificateAnnotation] + "\x00" + l.annotations[trust.ChainAnnotation] + "\x00")
 	}
-	p.certs = certs.String()
+	p.chainChecked = chainFlag(chains, certs.String())
 	return p
+}
+
+// chainFlag returns the flag of the plans whose certificates are certs.
+func chainFlag(chains map[string]*atomic.Bool, certs string) *atomic.Bool {
+	flag := chains[certs]
+	if flag == nil {
+		flag = new(atomic.Bool)
+		chains[certs] = flag
+	}
+	return flag
 }
 
 func parseKey(pemBytes []byte) crypto.PublicKey {

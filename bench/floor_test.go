@@ -2,6 +2,7 @@ package bench
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sigpolicy/sigpolicy/fixtures"
@@ -66,7 +67,7 @@ func TestFloorPlans(t *testing.T) {
 			if verified != tc.allVerify {
 				t.Errorf("every check verified: %v, want %v", verified, tc.allVerify)
 			}
-			if err := newFloorPlan(cat.Policies[e.Expect[0].Policy].Spec.Policy.RootOfTrust, f).decide(t.Context(), client, true); err != nil {
+			if err := newFloorPlan(cat.Policies[e.Expect[0].Policy].Spec.Policy.RootOfTrust, f, map[string]*atomic.Bool{}).decide(t.Context(), client, true); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -78,8 +79,9 @@ func TestFloorPlans(t *testing.T) {
 // SET signatures at every decision.
 func TestFloorChecksAChainOnce(t *testing.T) {
 	var chain, sigs int
+	chains := map[string]*atomic.Bool{}
 	plan := func(certs string) *floorPlan {
-		return &floorPlan{certs: certs,
+		return &floorPlan{chainChecked: chainFlag(chains, certs),
 			chain:  []func() bool{func() bool { chain++; return true }},
 			checks: []func() bool{func() bool { sigs++; return true }}}
 	}

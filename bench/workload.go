@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/opencontainers/go-digest"
 	"sigs.k8s.io/yaml"
@@ -42,9 +42,6 @@ type workload struct {
 	policies    int
 	fetchers    []*fetch.Client
 	floorClient *http.Client
-	// chainsSeen holds the floorPlan.certs whose chain the floor side has
-	// checked: a repeat certificate's chain is not checked again.
-	chainsSeen sync.Map
 }
 
 // newWorkload writes, for each policy file of cat, the node files the MCO
@@ -75,6 +72,7 @@ func newWorkload(ctx context.Context, cat *fixtures.Catalogue, sides []string, m
 	engines := map[engineKey]*verify.Engine{}
 	nodes := map[string]*libref.Node{}
 	fetchedEntries := map[*fixtures.Entry]*fetched{}
+	chains := map[string]*atomic.Bool{} // the floor plans' shared chain flags
 	// Pass k decides image i under its policy (i+k) mod n: decisions in
 	// flight at once are about different images, as on a node, rather than
 	// about one image under each policy, and any prefix of the workload
@@ -130,9 +128,9 @@ func newWorkload(ctx context.Context, cat *fixtures.Catalogue, sides []string, m
 				if p == nil {
 					return nil, fmt.Errorf("bench: policy file %s is not in the catalogue", x.Policy)
 				}
-				it.floor = &floorPlan{}
+				it.floor = &floorPlan{chainChecked: new(atomic.Bool)}
 				if f != nil {
-					it.floor = newFloorPlan(p.Spec.Policy.RootOfTrust, f)
+					it.floor = newFloorPlan(p.Spec.Policy.RootOfTrust, f, chains)
 				}
 			}
 			w.items = append(w.items, it)
@@ -242,8 +240,7 @@ func (w *workload) libraryDecision(ctx context.Context, it *item) decided {
 // floorDecision performs the item's floor plan, checking a certificate
 // chain the first time the floor sees it.
 func (w *workload) floorDecision(ctx context.Context, it *item) decided {
-	_, seen := w.chainsSeen.LoadOrStore(it.floor.certs, true)
-	if err := it.floor.decide(ctx, w.floorClient, !seen); err != nil {
+	if err := it.floor.decide(ctx, w.floorClient, !it.floor.chainChecked.Swap(true)); err != nil {
 		return decided{reason: err.Error()}
 	}
 	return decided{}
