@@ -213,27 +213,17 @@ func TestCompiledRegistriesConf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.RegistriesConf == nil || cfg.RegistriesConf != c.RegistriesConf() || !cfg.RegistriesConf.SamePullSources(fromRootConf(t, c)) {
-		t.Fatal("the namespace does not share the cluster's registries.conf")
+	fromRoot := fromRootConf(t, c)
+	if cfg.RegistriesConf == nil || cfg.RegistriesConf != c.RegistriesConf() || !cfg.RegistriesConf.SamePullSources(fromRoot) ||
+		!reflect.DeepEqual(fromRoot.UnqualifiedSearchRegistries(), cfg.RegistriesConf.UnqualifiedSearchRegistries()) {
+		t.Fatal("the namespace does not share the cluster's registries.conf, as written by render")
 	}
 	reg := cfg.RegistriesConf.FindRegistry("example.com/ns/app")
 	if reg == nil || len(reg.Mirrors) != 2 || reg.Mirrors[0].Location != "mirror.example.net:8443/example-com" {
 		t.Fatalf("example.com's digest mirrors are not followed: %+v", reg)
 	}
-	root := t.TempDir()
-	if err := c.Rendered.WriteDir(root); err != nil {
-		t.Fatal(err)
-	}
-	fromRoot, err := node.LoadRegistriesConf(filepath.Join(root, policy.RegistriesConfPath))
-	if err != nil {
-		t.Fatal(err)
-	}
 	if got := cfg.RegistriesConf.UnqualifiedSearchRegistries(); !reflect.DeepEqual(got, []string{"registry.example.com"}) {
 		t.Errorf("search registries %q, want the Image config's", got)
-	}
-	if !reflect.DeepEqual(fromRoot.Registries(), cfg.RegistriesConf.Registries()) ||
-		!reflect.DeepEqual(fromRoot.UnqualifiedSearchRegistries(), cfg.RegistriesConf.UnqualifiedSearchRegistries()) {
-		t.Error("the in-memory registries.conf differs from the files render writes")
 	}
 }
 

@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"path"
 
 	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/policy/node"
@@ -31,17 +32,14 @@ func (e *InvalidError) Unwrap() []error {
 	return out
 }
 
-// Compile validates set, renders it as the MCO does (with the set's release
-// image when opts names none) and parses every
-// rendered file (policy files, registries.d, registries.conf and its
-// search-registries drop-in) as CRI-O would: an *InvalidError for objects that do not
-// validate, the MCO's own error when it would refuse to render.
+// Compile validates set, renders it as the MCO does (policy.Render) and
+// parses every rendered file (policy files, registries.d, registries.conf
+// and its search-registries drop-in) as CRI-O would: an *InvalidError for
+// objects that do not validate, the MCO's own error when it would refuse to
+// render.
 func Compile(set *policy.Set, opts policy.RenderOptions) (*Compiled, error) {
 	if errs := set.Validate(); len(errs) > 0 {
 		return nil, &InvalidError{Errs: errs}
-	}
-	if opts.ReleaseImage == "" {
-		opts.ReleaseImage = set.ReleaseImage
 	}
 	rendered, err := policy.Render(set, opts)
 	if err != nil {
@@ -60,12 +58,12 @@ func Compile(set *policy.Set, opts policy.RenderOptions) (*Compiled, error) {
 		return nil, err
 	}
 	c := &Compiled{Set: set, Rendered: rendered, namespaces: map[string]namespaceConfig{}}
-	c.cluster, err = renderedConfig("etc/containers/policy.json", rendered.PolicyJSON, registriesD, registriesConf)
+	c.cluster, err = renderedConfig(policy.PolicyJSONPath, rendered.PolicyJSON, registriesD, registriesConf)
 	if err != nil {
 		return nil, err
 	}
 	for ns, data := range rendered.NamespacePolicies {
-		cfg, err := renderedConfig("etc/crio/policies/"+ns+".json", data, registriesD, registriesConf)
+		cfg, err := renderedConfig(path.Join(policy.NamespacePolicyDir, ns+".json"), data, registriesD, registriesConf)
 		if err != nil {
 			return nil, err
 		}

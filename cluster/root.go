@@ -7,16 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sigpolicy/sigpolicy/policy"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
-// Node paths, relative to a node's root directory.
-const (
-	policyPath         = "etc/containers/policy.json"
-	namespacePolicyDir = "etc/crio/policies"
-	registriesDPath    = "etc/containers/registries.d"
-	registriesConfPath = "etc/containers/registries.conf"
-)
+// registriesDDir is the node's registries.d, where the MCO writes its file.
+var registriesDDir = filepath.Dir(policy.RegistriesDPath)
 
 // FromRoot reads a node's files under root: the cluster policy, every
 // namespace policy file, registries.d and, when it exists, registries.conf
@@ -24,27 +20,27 @@ const (
 // namespace (Compiled.Node reports it), as it fails only that namespace's
 // pulls in CRI-O; everything else must load.
 func FromRoot(root string) (*Compiled, error) {
-	registriesD, err := node.LoadRegistriesD(filepath.Join(root, registriesDPath))
+	registriesD, err := node.LoadRegistriesD(filepath.Join(root, registriesDDir))
 	if err != nil {
 		return nil, err
 	}
 	var registriesConf *node.RegistriesConf
-	if conf := filepath.Join(root, registriesConfPath); isRegularFile(conf) {
+	if conf := filepath.Join(root, policy.RegistriesConfPath); isRegularFile(conf) {
 		if registriesConf, err = node.LoadRegistriesConf(conf); err != nil {
 			return nil, err
 		}
 	}
 	c := &Compiled{namespaces: map[string]namespaceConfig{}}
-	if c.cluster, err = loadConfig(filepath.Join(root, policyPath), registriesD, registriesConf); err != nil {
+	if c.cluster, err = loadConfig(filepath.Join(root, policy.PolicyJSONPath), registriesD, registriesConf); err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(filepath.Join(root, namespacePolicyDir))
+	entries, err := os.ReadDir(filepath.Join(root, policy.NamespacePolicyDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	for _, e := range entries {
 		ns, ok := strings.CutSuffix(e.Name(), ".json")
-		path := filepath.Join(root, namespacePolicyDir, e.Name())
+		path := filepath.Join(root, policy.NamespacePolicyDir, e.Name())
 		if !ok || !isRegularFile(path) {
 			continue
 		}

@@ -57,6 +57,23 @@ type scopePolicies struct {
 	statuses      []PolicyStatus
 }
 
+// namespacedScopes lists the scopes of every namespace once, in the order
+// of the first namespace naming them (namespaces sorted, then scopes): many
+// namespaces often share a scope, and its checks depend on the scope only.
+func (sp *scopePolicies) namespacedScopes() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, ns := range sortedKeys(sp.namespaced) {
+		for _, scope := range sortedKeys(sp.namespaced[ns]) {
+			if !seen[scope] {
+				seen[scope] = true
+				out = append(out, scope)
+			}
+		}
+	}
+	return out
+}
+
 func byName(objs []*Object, kind Kind) []*Object {
 	var out []*Object
 	for _, o := range objs {

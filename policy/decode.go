@@ -92,13 +92,19 @@ func (d *decoder) decodeObject(src Source, m map[string]any) error {
 	}
 	group, version, _ := strings.Cut(apiVersion, "/")
 	if kind == clusterVersionKind && group == groupConfig {
-		d.recordClusterVersion(src, m)
-		return nil
+		return d.recordClusterVersion(src, m)
 	}
 	info, ours := kinds[Kind(kind)]
-	if !ours || info.group != group {
+	if !ours || group == groupImage && kind == string(KindImage) {
 		d.note(src, fmt.Sprintf("skipped %s %s: not an input of the MCO's image configuration", apiVersion, kind))
 		return nil
+	}
+	// A known kind in another group is most likely a mistyped apiVersion:
+	// skipping it would drop its requirements from the render, so fail
+	// closed as for a wrong version (image.openshift.io's Image, skipped
+	// above, is an unrelated API).
+	if info.group != group {
+		return &SyntaxError{Source: src, Err: fmt.Errorf("apiVersion %q is not in group %s of kind %s", apiVersion, info.group, kind)}
 	}
 	if !info.serves(version) {
 		return &SyntaxError{Source: src, Err: fmt.Errorf("unsupported apiVersion %q for kind %s", apiVersion, kind)}

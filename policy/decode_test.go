@@ -29,7 +29,7 @@ func TestLoadReaderAccepts(t *testing.T) {
 		{"Image other than cluster is noted", docs(cip("a", "example.com"), "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: other}\nspec: {}\n"),
 			[]string{"ClusterImagePolicy a"}, 1},
 		{"kinds the MCO does not read are noted", docs(cip("a", "example.com"), "apiVersion: config.openshift.io/v1\nkind: ImageContentPolicy\nmetadata: {name: x}\nspec: {}\n",
-			"apiVersion: operator.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata: {name: x}\nspec: {}\n"), []string{"ClusterImagePolicy a"}, 2},
+			"apiVersion: image.openshift.io/v1\nkind: Image\nmetadata: {name: sha256:0}\n"), []string{"ClusterImagePolicy a"}, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -132,6 +132,12 @@ func TestLoadReaderInputErrors(t *testing.T) {
 		{"unsupported version", strings.Replace(cip("a", "example.com"), "config.openshift.io/v1", "config.openshift.io/v9", 1), `unsupported apiVersion "config.openshift.io/v9"`},
 		{"ImageContentSourcePolicy is only v1alpha1", strings.Replace(icsp("a", "r.example.org=m.example.net"), "v1alpha1", "v1", 1),
 			`unsupported apiVersion "operator.openshift.io/v1" for kind ImageContentSourcePolicy`},
+		{"ClusterImagePolicy in another group", strings.Replace(cip("a", "example.com"), "config.openshift.io/v1", "operator.openshift.io/v1", 1),
+			`apiVersion "operator.openshift.io/v1" is not in group config.openshift.io of kind ClusterImagePolicy`},
+		{"ImageContentSourcePolicy in another group", docs(cip("a", "example.com"), strings.Replace(icsp("a", "r.example.org=m.example.net"), "operator.openshift.io", "config.openshift.io", 1)),
+			`apiVersion "config.openshift.io/v1alpha1" is not in group operator.openshift.io of kind ImageContentSourcePolicy`},
+		{"ImageDigestMirrorSet in another group", docs(cip("a", "example.com"), "apiVersion: operator.openshift.io/v1\nkind: ImageDigestMirrorSet\nmetadata: {name: x}\nspec: {}\n"),
+			`is not in group config.openshift.io of kind ImageDigestMirrorSet`},
 		{"no policy object", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", ErrNoObjects.Error()},
 	}
 	for _, tc := range tests {
@@ -390,8 +396,9 @@ func TestClusterVersionGivesTheReleaseImage(t *testing.T) {
 	if len(set.Notes) != 2 || !strings.Contains(set.Notes[1].Message, `skipped ClusterVersion "other"`) {
 		t.Errorf("notes %v", set.Notes)
 	}
-	// The MCO never blocks the registry serving the release payload.
-	r, err := Render(set, RenderOptions{ReleaseImage: set.ReleaseImage})
+	// The MCO never blocks the registry serving the release payload; Render
+	// takes the set's release image by default.
+	r, err := Render(set, RenderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,5 +406,61 @@ func TestClusterVersionGivesTheReleaseImage(t *testing.T) {
 		return strings.Contains(w, "cannot block the repository being used by the payload")
 	}) {
 		t.Errorf("warnings %q: the blocked quay.io should have been dropped", r.Warnings)
+	}
+
+	// The same ClusterVersion twice is harmless, two naming different
+	// release images are an error: the blocked registries depend on it.
+	version := strings.SplitAfter(doc, "---\n")[0]
+	if _, err := LoadReader("in.yaml", strings.NewReader(version+version+cip("a", "example.com")), LoadOptions{}); err != nil {
+		t.Errorf("the same ClusterVersion twice: %v", err)
+	}
+	other := strings.Replace(version, release, "quay.io/x/y@sha256:"+strings.Repeat("1", 64), 1)
+	_, err = LoadReader("in.yaml", strings.NewReader(version+other+cip("a", "example.com")), LoadOptions{})
+	if want := `in.yaml, document 2: ClusterVersion version names release image "quay.io/x/y@sha256:111`; err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), `the one at in.yaml, document 1 names "`+release+`"`) {
+		t.Errorf("err = %v, want it to contain %q", err, want)
+	}
+}
+
+func TestLoadImageConfig(t *testing.T) {
+	const cluster = "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: cluster}\nspec: {}\n"
+	const other = "apiVersion: config.openshift.io/v1\nkind: Image\nmetadata: {name: other}\nspec: {registrySources: {insecureRegistries: [\"\"]}}\n"
+	tests := []struct {
+		desc, input, wantErr string
+	}{
+		{"the cluster Image", cluster, ""},
+		{"a policy besides", docs(cluster, cip("a", "example.com")), "found 1 object(s) of other kinds"},
+		{"two cluster Images", docs(cluster, cluster), `found 2 Image object(s): "cluster" (`},
+		{"an invalid other Image besides", docs(cluster, other), `found 2 Image object(s): "cluster" (`},
+		{"only another Image", other, `found 1 Image object(s): "other" (`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "image.yaml")
+			if err := os.WriteFile(p, []byte(tc.input), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ic, err := LoadImageConfig(p, LoadOptions{})
+			if tc.wantErr == "" {
+				if err != nil || ic == nil || ic.Image.Name != "cluster" {
+					t.Fatalf("LoadImageConfig = %v, %v", ic, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestExcerptCutsAtRuneBoundary: a long value is cut between runes, not
+// inside one (which would show a stray escaped byte).
+func TestExcerptCutsAtRuneBoundary(t *testing.T) {
+	long := "a" + strings.Repeat("é", 40) // a rune starts at every odd byte
+	for _, v := range []any{long, []string{long}} {
+		if got := excerpt(v); strings.Contains(got, `\x`) || !strings.HasSuffix(got, "é…") && !strings.HasSuffix(got, `é…"`) {
+			t.Errorf("excerpt(%q) = %s", v, got)
+		}
 	}
 }

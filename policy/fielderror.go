@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -135,19 +136,26 @@ func valueAt(doc any, path string) (string, bool) {
 func excerpt(v any) string {
 	var s string
 	if str, ok := v.(string); ok {
-		if len(str) > maxValueText {
-			str = str[:maxValueText] + "…"
-		}
-		s = strconv.Quote(str)
+		s = strconv.Quote(cutText(str))
 	} else {
 		data, err := json.Marshal(v)
 		if err != nil {
 			data = fmt.Appendf(nil, "%v", v)
 		}
-		s = string(data)
-		if len(s) > maxValueText {
-			s = s[:maxValueText] + "…"
-		}
+		s = cutText(string(data))
 	}
 	return safetext.Capped(s, 2*maxValueText)
+}
+
+// cutText cuts s to maxValueText bytes, marked, at a rune boundary: a cut
+// inside a rune would show its first bytes as escapes.
+func cutText(s string) string {
+	if len(s) <= maxValueText {
+		return s
+	}
+	n := maxValueText
+	for i := 1; i < utf8.UTFMax && !utf8.RuneStart(s[n]); i++ {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -6,6 +6,8 @@ import "slices"
 const (
 	groupConfig   = "config.openshift.io"
 	groupOperator = "operator.openshift.io"
+	// groupImage serves an unrelated Image kind (image stream metadata).
+	groupImage = "image.openshift.io"
 )
 
 // The kinds of the MCO's container-runtime-config inputs, besides the two

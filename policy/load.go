@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	manifests "github.com/sigpolicy/sigpolicy/internal/manifest"
 )
@@ -76,14 +77,25 @@ func (d *decoder) finish(errs []error) (*Set, error) {
 }
 
 // LoadImageConfig reads a file holding only the cluster image configuration
-// (kind Image, name "cluster").
+// (kind Image, name "cluster"). Any other object in the file is an error:
+// only the returned config is used, so the others would vanish unchecked.
+// The config's own validation failures are reported by its Errors, as for
+// an Image loaded with the inputs.
 func LoadImageConfig(path string, opts LoadOptions) (*ImageConfig, error) {
 	set, err := LoadWithOptions(opts, path)
 	if err != nil {
 		return nil, err
 	}
-	if others := len(set.Objects) + len(set.MirrorSets); others > 0 || set.ImageConfig == nil {
-		return nil, fmt.Errorf("%s: want only the cluster image configuration (kind Image, name \"cluster\"), found %d other object(s)", path, others)
+	const want = `want only the cluster image configuration (one object of kind Image, name "cluster")`
+	if others := len(set.Objects) + len(set.MirrorSets); others > 0 {
+		return nil, fmt.Errorf("%s: %s, found %d object(s) of other kinds", path, want, others)
+	}
+	if len(set.Images) != 1 || set.ImageConfig == nil {
+		names := make([]string, len(set.Images))
+		for i, ic := range set.Images {
+			names[i] = fmt.Sprintf("%q (%s)", ic.Image.Name, ic.Source)
+		}
+		return nil, fmt.Errorf("%s: %s, found %d Image object(s): %s", path, want, len(set.Images), strings.Join(names, ", "))
 	}
 	return set.ImageConfig, nil
 }

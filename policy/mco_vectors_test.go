@@ -454,8 +454,10 @@ func TestVectorsNamespacePolicies(t *testing.T) {
 	}
 	// No ImagePolicy, no namespace file.
 	set.Objects = set.Objects[:len(v.ClusterPolicy)]
-	if r, err := Render(set, RenderOptions{}); err != nil || len(r.NamespacePolicies) != 0 {
-		t.Errorf("without ImagePolicies: %v, %d namespace files", err, len(r.NamespacePolicies))
+	if r, err := Render(set, RenderOptions{}); err != nil {
+		t.Errorf("without ImagePolicies: %v", err)
+	} else if len(r.NamespacePolicies) != 0 {
+		t.Errorf("without ImagePolicies: %d namespace files", len(r.NamespacePolicies))
 	}
 }
 

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	configv1 "github.com/openshift/api/config/v1"
 	"go.podman.io/image/v5/docker/reference"
@@ -54,16 +55,19 @@ func registryListsFor(spec *configv1.ImageSpec, releaseImage string, in mirrorIn
 	src := spec.RegistrySources
 	lists.insecure, lists.search = src.InsecureRegistries, src.ContainerRuntimeSearchRegistries
 	var unblockable []string
+	// The mirror check does not depend on the blocked entry at hand: run it
+	// once, and only when some entry covers the payload.
+	hasUnblockedMirror := sync.OnceValues(func() (bool, error) { return payloadHasUnblockedMirror(payload, spec, in) })
 	for _, reg := range src.BlockedRegistries {
 		if payload == nil || !scopeIsNestedInsideScope(payload.Name(), reg) {
 			lists.registriesConf = append(lists.registriesConf, reg)
 			lists.policyBlocked = append(lists.policyBlocked, reg)
 			continue
 		}
-		mirrored, err := payloadHasUnblockedMirror(payload, spec, in)
+		mirrored, err := hasUnblockedMirror()
 		if err != nil {
 			lists.registriesConf, lists.policyBlocked, lists.allowed = nil, nil, nil
-			return lists, []string{fmt.Sprintf("%v, skipping....", err)}, nil
+			return lists, []string{fmt.Sprintf("%v: all blockedRegistries and allowedRegistries ignored, as the MCO does", err)}, nil
 		}
 		if !mirrored {
 			unblockable = append(unblockable, reg)

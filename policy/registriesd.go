@@ -31,8 +31,10 @@ type registriesDDocker struct {
 // adjusted ones). Nil when there is no scope: the MCO writes no file then.
 func sigstoreRegistriesD(sp *scopePolicies, conf *sysregistriesv2.V2RegistriesConf) ([]byte, error) {
 	scopes := sortedKeys(sp.cluster)
-	for _, ns := range sortedKeys(sp.namespaced) {
-		scopes = append(scopes, sortedKeys(sp.namespaced[ns])...)
+	for _, scope := range sp.namespacedScopes() {
+		if _, ok := sp.cluster[scope]; !ok {
+			scopes = append(scopes, scope)
+		}
 	}
 	if len(scopes) == 0 {
 		return nil, nil

@@ -3,9 +3,11 @@ package policy
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
+	"go.podman.io/image/v5/signature"
 	"sigs.k8s.io/yaml"
 )
 
@@ -54,5 +56,41 @@ func TestRegistriesDIsTheMCOEncoding(t *testing.T) {
 		if string(got) != string(want) {
 			t.Fatalf("got\n%s\nwant\n%s", got, want)
 		}
+	}
+}
+
+// TestSharedNamespaceScopesProcessedOnce: a scope named by many namespaces
+// is looked up in registries.conf once, not once per namespace (a thousand
+// namespaces sharing a scope took seconds), with the same output.
+func TestSharedNamespaceScopesProcessedOnce(t *testing.T) {
+	conf, err := parseRegistriesConf("[[registry]]\nlocation = \"quay.io/app\"\n[[registry.mirror]]\nlocation = \"mirror.example.net/app\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopes := func(namespaces int) *scopePolicies {
+		sp := &scopePolicies{namespaced: map[string]map[string]signature.PolicyRequirements{}}
+		for i := range namespaces {
+			sp.namespaced[fmt.Sprintf("ns%d", i)] = map[string]signature.PolicyRequirements{"quay.io/app": nil, fmt.Sprintf("quay.io/app/ns%d", i%2): nil}
+		}
+		return sp
+	}
+	one, many := scopes(2), scopes(200)
+	if got := many.namespacedScopes(); !slices.Equal(got, []string{"quay.io/app", "quay.io/app/ns0", "quay.io/app/ns1"}) {
+		t.Errorf("namespacedScopes = %q", got)
+	}
+	want, err := sigstoreRegistriesD(one, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := sigstoreRegistriesD(many, conf); err != nil || string(got) != string(want) {
+		t.Fatalf("registries.d = %q, %v; want %q", got, err, want)
+	}
+	allocs := func(sp *scopePolicies) float64 {
+		return testing.AllocsPerRun(5, func() { _, _ = sigstoreRegistriesD(sp, conf) })
+	}
+	// Listing the namespaces costs a few allocations each; looking a scope up
+	// costs dozens.
+	if a1, a200 := allocs(one), allocs(many); a200-a1 > 198*5 {
+		t.Errorf("allocations: %v for 2 namespaces, %v for 200: a shared scope is processed per namespace", a1, a200)
 	}
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -16,8 +17,9 @@ type RenderOptions struct {
 	// that covers the payload repository is dropped, with a warning, unless
 	// the payload can be pulled by digest from a mirror outside every
 	// blocked registry; then the payload repository is allowed in
-	// policy.json, as the MCO does. Default: unset, no blocked registry is
-	// treated as the payload's.
+	// policy.json, as the MCO does. Default: the Set's ReleaseImage (from
+	// a ClusterVersion input), else none: no blocked registry is treated
+	// as the payload's.
 	ReleaseImage string
 	// Now stamps the conditions' lastTransitionTime. Default: time.Now().
 	Now time.Time
@@ -71,7 +73,7 @@ func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 	if s.ImageConfig != nil {
 		spec = &s.ImageConfig.Image.Spec
 	}
-	lists, warnings, err := registryListsFor(spec, opts.ReleaseImage, mirrors)
+	lists, warnings, err := registryListsFor(spec, cmp.Or(opts.ReleaseImage, s.ReleaseImage), mirrors)
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +119,7 @@ func Render(s *Set, opts RenderOptions) (*Rendered, error) {
 
 // renderNamespaces is the MCO's updateNamespacedPolicyJSONs.
 func renderNamespaces(enc *policyEncoder, out *Rendered, sp *scopePolicies, cluster *signature.Policy, lists registryLists) error {
-	var nsScopes []string
-	for _, ns := range sortedKeys(sp.namespaced) {
-		nsScopes = append(nsScopes, sortedKeys(sp.namespaced[ns])...)
-	}
-	if err := checkScopesAgainstRegistries("imagePolicy", nsScopes, lists.allowed, lists.policyBlocked); err != nil {
+	if err := checkScopesAgainstRegistries("imagePolicy", sp.namespacedScopes(), lists.allowed, lists.policyBlocked); err != nil {
 		return err
 	}
 	for ns, scopes := range sp.namespaced {

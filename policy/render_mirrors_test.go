@@ -248,7 +248,7 @@ func TestReleasePayloadMirrorCheckFails(t *testing.T) {
 	r := mustRender(t, docs(idms("w", "*.example.org=mirror.example.net/org"),
 		imageConfig("    blockedRegistries: [quay.io, bad.example.org]\n")),
 		RenderOptions{ReleaseImage: "quay.io/openshift-release-dev/ocp-release@sha256:b7e686e30346e9ace664fa09c0275262f8b9a443ed56d22165a0e201f6488c13"})
-	if len(r.Warnings) != 1 || r.Warnings[0] != `internal error: mirrorsAdjustedForNestedScope for a wildcard scope "*.example.org", skipping....` {
+	if len(r.Warnings) != 1 || r.Warnings[0] != `internal error: mirrorsAdjustedForNestedScope for a wildcard scope "*.example.org": all blockedRegistries and allowedRegistries ignored, as the MCO does` {
 		t.Errorf("warnings = %q", r.Warnings)
 	}
 	if strings.Contains(string(r.RegistriesConf), "blocked") || string(r.PolicyJSON) != TemplatePolicyJSON {

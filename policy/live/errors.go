@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 )
 
 // Reasons an *Error matches with errors.Is.
@@ -123,7 +123,7 @@ func (c *client) fail(req request, err error) *Error {
 	case isTransport(err):
 		e.Reason = ErrUnreachable
 	}
-	e.Detail += untrusted(err.Error())
+	e.Detail += safetext.Capped(err.Error(), maxUntrusted)
 	return e
 }
 
@@ -142,33 +142,6 @@ func isTransport(err error) bool {
 	return errors.As(err, &ne) || errors.As(err, &oe) || errors.Is(err, context.Canceled)
 }
 
-// maxUntrusted caps, in bytes, the server text kept in one error or note.
+// maxUntrusted caps, in bytes, the server text kept in one error or note,
+// escaped by safetext.Capped: visible, never dropped, on one line.
 const maxUntrusted = 512
-
-// untrusted makes server-controlled text safe to print: invalid UTF-8 and
-// control and format characters (terminal escapes, bidirectional overrides)
-// are dropped, runs of white space become one space, and the result is
-// capped at maxUntrusted bytes.
-func untrusted(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range strings.ToValidUTF8(s, "") {
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		if b.Len()+utf8.RuneLen(r) > maxUntrusted {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}

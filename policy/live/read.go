@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/pager"
 
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 	"github.com/sigpolicy/sigpolicy/policy"
 )
 
@@ -136,7 +137,7 @@ func (c *client) sourceName() string { return "cluster:" + c.server }
 func redactURL(host string) string {
 	u, err := url.Parse(host)
 	if err != nil || u.Host == "" {
-		return untrusted(host)
+		return safetext.Capped(host, maxUntrusted)
 	}
 	u.User = nil
 	return u.String()
@@ -340,7 +341,7 @@ type warnings struct {
 func (w *warnings) HandleWarningHeaderWithContext(_ context.Context, _ int, _ string, text string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if t := untrusted(text); t != "" && !slices.Contains(w.seen, t) {
+	if t := safetext.Capped(text, maxUntrusted); t != "" && !slices.Contains(w.seen, t) {
 		w.seen = append(w.seen, t)
 	}
 }
