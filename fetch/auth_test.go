@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 // basicAuth demands user:pass on every request once on is set.
@@ -318,5 +321,146 @@ func TestRefusalAfterAnOpenPing(t *testing.T) {
 	_, err := resolveAndRead(testContext(t), newTestClient(t), reg)
 	if want := "(credentials: none sent: the registry's ping asked for none)"; !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want ErrAuth saying %q", err, want)
+	}
+}
+
+// TestTokenRealmNotFoundIsNoAnswer: a realm that answers 404 or
+// MANIFEST_UNKNOWN, here once the first token has expired, has not said
+// "no signatures": reading them fails, as do proofs of their digest.
+func TestTokenRealmNotFoundIsNoAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		desc   string
+		status int
+	}{
+		{"404", http.StatusNotFound},
+		{"400 with MANIFEST_UNKNOWN", http.StatusBadRequest},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			var on, broken atomic.Bool
+			var calls atomic.Int32
+			reg := newTestRegistry(t, ownRealm(&on, &calls, func(w http.ResponseWriter) {
+				if broken.Load() {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(tc.status)
+					fmt.Fprint(w, `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`)
+					return
+				}
+				fmt.Fprint(w, `{"token":"t0ken","issued_at":"2000-01-01T00:00:00Z"}`) // expired at once
+			}))
+			d := reg.pushImage(t, "ns/app:v1")
+			reg.pushSignatures(t, "ns/app", d, "signed")
+			on.Store(true)
+			c := newTestClient(t)
+			ctx := testContext(t)
+			img, err := c.Resolve(ctx, reg.ref(t, "ns/app:v1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			broken.Store(true)
+			sigs, err := c.Signatures(ctx, img)
+			if !errors.Is(err, ErrUnexpectedStatus) || errors.Is(err, ErrNotFound) {
+				t.Errorf("Signatures = %v, %v; want ErrUnexpectedStatus", sigs, err)
+			}
+			got, err := c.AttachmentDigest(ctx, img)
+			if !errors.Is(err, ErrUnexpectedStatus) || errors.Is(err, ErrNotFound) {
+				t.Errorf("AttachmentDigest = %q, %v; want ErrUnexpectedStatus", got, err)
+			}
+		})
+	}
+}
+
+// TestCredentialsFromAHelper: credentials from a credential helper named in
+// registries.conf are reported as the helper's, not as those of an auth
+// file (one that holds none for the registry, or one that does not
+// exist), and explaining a refusal does not run the helper once per file.
+func TestCredentialsFromAHelper(t *testing.T) {
+	var on atomic.Bool
+	locked := newTestRegistry(t, basicAuth(&on, "alice", "secret"))
+	locked.pushImage(t, "ns/app:v1")
+	on.Store(true)
+
+	bin := t.TempDir()
+	runs := filepath.Join(bin, "runs")
+	helper := "#!/bin/sh\necho run >> " + runs + "\nread url\n" +
+		`printf '{"ServerURL":"%s","Username":"alice","Secret":"guess"}' "$url"` + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-fake"), []byte(helper), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	confPath := filepath.Join(t.TempDir(), "registries.conf")
+	if err := os.WriteFile(confPath, []byte(`credential-helpers = ["fake"]`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := node.LoadRegistriesConf(confPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		desc string
+		opts func(t *testing.T) []Option
+	}{
+		{"an auth file without credentials for the registry", func(t *testing.T) []Option {
+			return []Option{WithAuthFile(writeAuthFile(t, "other.example.com", "bob", "x"))}
+		}},
+		{"no auth file", func(t *testing.T) []Option {
+			for _, env := range []string{"HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "DOCKER_CONFIG"} {
+				t.Setenv(env, t.TempDir())
+			}
+			t.Setenv("REGISTRY_AUTH_FILE", "")
+			return nil
+		}},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			os.Remove(runs)
+			c := newTestClient(t, append(tc.opts(t), WithRegistriesConf(conf))...)
+			_, err := c.Resolve(testContext(t), locked.ref(t, "ns/app:v1"))
+			want := "(credentials: those for " + locked.host + "/ns/app from a credential helper named in registries.conf)"
+			if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want it to say %q", err, want)
+			}
+			out, _ := os.ReadFile(runs)
+			if n := strings.Count(string(out), "run"); n != 2 { // connecting, then explaining the refusal
+				t.Errorf("the helper ran %d times, want 2", n)
+			}
+		})
+	}
+}
+
+// TestTokenWaitHonoursContext: while one caller's token request stalls,
+// another caller waiting for the token gives up at its own deadline.
+func TestTokenWaitHonoursContext(t *testing.T) {
+	var on, stalling atomic.Bool
+	var calls atomic.Int32
+	stalled, release := make(chan struct{}, 1), make(chan struct{})
+	defer close(release)
+	reg := newTestRegistry(t, ownRealm(&on, &calls, func(w http.ResponseWriter) {
+		if stalling.Load() {
+			stalled <- struct{}{}
+			select {
+			case <-release:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		fmt.Fprint(w, `{"token":"t0ken","issued_at":"2000-01-01T00:00:00Z"}`) // expired at once
+	}))
+	reg.pushImage(t, "ns/app:v1")
+	on.Store(true)
+	c := newTestClient(t, WithRetries(0), WithRequestTimeout(5*time.Second))
+	img, err := c.Resolve(testContext(t), reg.ref(t, "ns/app:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stalling.Store(true)
+	go func() { _, _ = c.AttachmentDigest(testContext(t), img) }()
+	<-stalled
+	ctx, cancel := context.WithTimeout(testContext(t), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c.AttachmentDigest(ctx, img)
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("the waiter returned after %v, past its deadline of 200ms", elapsed)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrUnavailable) {
+		t.Errorf("err = %v, want ErrUnavailable for the deadline", err)
 	}
 }

@@ -44,6 +44,11 @@ func (c *Client) credentialSource(key endpointKey, challenged bool) string {
 	for i, file := range files {
 		sys := *c.authSys
 		sys.AuthFilePath, sys.LegacyFormatAuthFilePath = file, ""
+		// An empty registries.conf (and no drop-ins) leaves only the built-in
+		// auth-file helper: the file alone is asked (a missing one holds
+		// nothing), no external helper runs and none of its answers is taken
+		// for the file's.
+		sys.SystemRegistriesConfPath, sys.SystemRegistriesConfDirPath = os.DevNull, os.DevNull+".d"
 		if c.authSys.AuthFilePath == "" && i == len(files)-1 { // ~/.dockercfg, in the legacy format
 			sys.AuthFilePath, sys.LegacyFormatAuthFilePath = "", file
 		}

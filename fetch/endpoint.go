@@ -96,7 +96,8 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 		return nil, err
 	}
 	var creds types.DockerAuthConfig
-	if needsCredentials(challenge.Scheme) {
+	challenged := needsCredentials(challenge.Scheme)
+	if challenged {
 		if creds, err = c.lookUpCredentials(key); err != nil {
 			return nil, err
 		}
@@ -109,7 +110,6 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 	if err != nil {
 		return nil, err
 	}
-	challenged := needsCredentials(challenge.Scheme)
 	if b, ok := auth.(*bearerTransport); ok { // the first token now, so that a refusal fails the connection
 		err = c.withRetries(ctx, func(ctx context.Context) error {
 			_, err := b.current(ctx)

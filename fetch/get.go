@@ -68,24 +68,34 @@ func (c *Client) getOnce(ctx context.Context, ep *endpoint, op, url, accept stri
 	}, nil
 }
 
+// maxBodyPrealloc caps the buffer an announced length reserves before any
+// byte arrives: a header alone must not cost the whole limit.
+const maxBodyPrealloc = 64 << 10
+
 // readBody reads at most limit+1 bytes of resp's body, into a buffer of
-// the announced length when there is one (no regrowing on the common path).
+// the announced length when there is one (no regrowing on the common path)
+// up to maxBodyPrealloc, grown as bytes arrive beyond that.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	n := resp.ContentLength
 	if n < 0 || n > limit {
 		return io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	}
+	r := io.LimitReader(resp.Body, limit+1)
 	// One byte more than announced shows a body that is longer.
-	buf := make([]byte, n+1)
-	got, err := io.ReadFull(resp.Body, buf)
-	switch {
-	case int64(got) == n && (err == io.ErrUnexpectedEOF || err == io.EOF):
-		return buf[:n], nil
-	case err != nil:
-		return nil, err
+	buf := make([]byte, 0, min(n, maxBodyPrealloc)+1)
+	for {
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
 	}
-	rest, err := io.ReadAll(io.LimitReader(resp.Body, limit-n))
-	return append(buf, rest...), err
 }
 
 // requestError classifies a failure to get any response.
@@ -103,7 +113,7 @@ func requestError(ctx context.Context, op, url string, err error) error {
 	if ctx.Err() != nil {
 		return &retryable{err: &Error{Kind: ErrUnavailable, Op: op, URL: url, Err: fmt.Errorf("request timed out: %w", ctx.Err())}}
 	}
-	if te, ok := errors.AsType[*transport.Error](err); ok { // from a token exchange
+	if te, ok := errors.AsType[*transport.Error](err); ok { // a ping's error status (transport.Ping)
 		return classifyStatus(op, url, te.StatusCode, te, 0)
 	}
 	if _, ok := errors.AsType[textproto.ProtocolError](err); ok {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -213,5 +214,76 @@ func TestListingsEnd(t *testing.T) {
 		if err := list(); !errors.Is(err, ErrMalformed) || served > maxEmptyListPages+1 {
 			t.Errorf("error %v after %d pages; want a refusal after %d empty pages", err, served, maxEmptyListPages+1)
 		}
+	}
+}
+
+// TestEmptyLastPage: empty pages with a next link count towards the
+// refusal; an empty page without one ends the listing, however many empty
+// pages came before it.
+func TestEmptyLastPage(t *testing.T) {
+	var served int
+	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/tags/list") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			served++
+			if served <= maxEmptyListPages {
+				w.Header().Set("Link", fmt.Sprintf(`<%s?page=%d>; rel="next"`, r.URL.Path, served))
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"tags":[]}`)
+		})
+	})
+	for tag, err := range newTestClient(t).Tags(testContext(t), reg.ref(t, "ns/app:x")) {
+		if err != nil {
+			t.Fatalf("after %d pages: %v; want the listing to end", served, err)
+		}
+		t.Errorf("unexpected tag %q", tag)
+	}
+	if served != maxEmptyListPages+1 {
+		t.Errorf("%d pages read, want %d", served, maxEmptyListPages+1)
+	}
+}
+
+// TestPagesReadAreNotKept: a listing remembers the pages it read by a
+// fixed-size key, not by their URLs, however long the registry makes them.
+func TestPagesReadAreNotKept(t *testing.T) {
+	const pages, pad = 40, 512 << 10
+	padding := strings.Repeat("p", pad)
+	var served int
+	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/tags/list") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			served++
+			if served < pages {
+				w.Header().Set("Link", fmt.Sprintf(`<%s?page=%d&pad=%s>; rel="next"`, r.URL.Path, served, padding))
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"tags":["t%d"]}`, served)
+		})
+	})
+	var before, during runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n := 0
+	for _, err := range newTestClient(t).Tags(testContext(t), reg.ref(t, "ns/app:x")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == pages {
+			runtime.GC()
+			runtime.ReadMemStats(&during)
+		}
+	}
+	if n != pages {
+		t.Fatalf("%d tags, want %d", n, pages)
+	}
+	if grown := int64(during.HeapAlloc) - int64(before.HeapAlloc); grown > pages*pad/4 {
+		t.Errorf("heap grew by %d bytes over %d pages with %d-byte links: the URLs are kept", grown, pages, pad)
 	}
 }

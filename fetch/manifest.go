@@ -72,8 +72,8 @@ func checkManifest(ctx context.Context, op, url string, res *response, want dige
 	if want != "" && got != want {
 		return nil, &Error{Kind: ErrDigestMismatch, Op: op, URL: url, Expected: string(want), Got: string(got)}
 	}
-	if res.digestHeader != "" {
-		if warning := checkDigestHeader(res.digestHeader, res.body); warning != "" {
+	if res.digestHeader != "" && traceFrom(ctx) != nil { // only a Trace shows the warning
+		if warning := checkDigestHeader(res.digestHeader, res.body, got); warning != "" {
 			recordWarning(ctx, op+": "+warning+" (ignored, as the library ignores it)")
 		}
 	}
@@ -90,13 +90,18 @@ func checkManifest(ctx context.Context, op, url string, res *response, want dige
 }
 
 // checkDigestHeader describes how a Docker-Content-Digest header disagrees
-// with body, or returns "" when it agrees.
-func checkDigestHeader(header string, body []byte) string {
+// with body, whose digest computed is (hashed again only for a header of
+// another algorithm), or returns "" when it agrees.
+func checkDigestHeader(header string, body []byte, computed digest.Digest) string {
 	announced, err := digest.Parse(header)
 	if err != nil || !announced.Algorithm().Available() {
 		return fmt.Sprintf("invalid Docker-Content-Digest %q", header)
 	}
-	if actual := announced.Algorithm().FromBytes(body); actual != announced {
+	actual := computed
+	if announced.Algorithm() != computed.Algorithm() {
+		actual = announced.Algorithm().FromBytes(body)
+	}
+	if actual != announced {
 		return fmt.Sprintf("Docker-Content-Digest %s disagrees with the body's digest %s", announced, actual)
 	}
 	return ""

@@ -197,8 +197,10 @@ func WithCacheBytes(n int64) Option {
 }
 
 // WithRegistriesConf follows the mirrors, `insecure` and `blocked` entries
-// of a compiled registries.conf. Default: none; images are read from their
-// own registry and the host's registries.conf is not consulted.
+// of a compiled registries.conf, and the credential helpers of the file it
+// was loaded from (else the host's). Default: none; images are read from
+// their own registry, and of the host's registries.conf only the credential
+// helpers are consulted.
 func WithRegistriesConf(conf *node.RegistriesConf) Option {
 	return func(o *options) error {
 		if conf == nil {

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,12 +21,15 @@ const (
 	maxEmptyListPages = 3
 )
 
-// emptyPages counts the empty pages of a listing in a row.
+// emptyPages counts the empty pages of a listing in a row that had a next
+// page.
 type emptyPages int
 
-// see records a page of n entries; an error once too many came empty.
-func (e *emptyPages) see(n int, op string) error {
-	if n > 0 {
+// see records a page of n entries, with a next page or not; an error once
+// too many came empty, each with a next page. An empty last page only ends
+// the listing.
+func (e *emptyPages) see(n int, more bool, op string) error {
+	if n > 0 || !more {
 		*e = 0
 		return nil
 	}
@@ -41,19 +45,19 @@ func (e *emptyPages) see(n int, op string) error {
 func (c *Client) entries(ctx context.Context, ep *endpoint, op, first, field string) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		var empty emptyPages
-		for body, err := range c.pages(ctx, ep, op, first) {
+		for pg, err := range c.pages(ctx, ep, op, first) {
 			if err != nil {
 				yield("", err)
 				return
 			}
 			var page map[string]json.RawMessage
 			var list []string
-			err := json.Unmarshal(body, &page)
+			err := json.Unmarshal(pg.body, &page)
 			if err == nil && page[field] != nil {
 				err = json.Unmarshal(page[field], &list)
 			}
 			if err == nil {
-				err = empty.see(len(list), op)
+				err = empty.see(len(list), pg.more, op)
 			} else {
 				err = &Error{Kind: ErrMalformed, Op: op, Err: err}
 			}
@@ -70,35 +74,43 @@ func (c *Client) entries(ctx context.Context, ep *endpoint, op, first, field str
 	}
 }
 
-// pages yields the bodies of a paginated listing (tags/list, _catalog):
+// listPage is one page of a listing; more says it names a next page.
+type listPage struct {
+	body []byte
+	more bool
+}
+
+// pages yields the pages of a paginated listing (tags/list, _catalog):
 // first, then each page its Link header names with rel="next". A next
 // link must stay on the endpoint's scheme, host and /v2/ path, and never
 // repeat a page already read.
-func (c *Client) pages(ctx context.Context, ep *endpoint, op, first string) iter.Seq2[[]byte, error] {
-	return func(yield func([]byte, error) bool) {
+func (c *Client) pages(ctx context.Context, ep *endpoint, op, first string) iter.Seq2[listPage, error] {
+	return func(yield func(listPage, error) bool) {
 		base, err := url.Parse(ep.base)
 		if err != nil {
-			yield(nil, &Error{Kind: ErrMalformed, Op: op, URL: ep.base, Err: err})
+			yield(listPage{}, &Error{Kind: ErrMalformed, Op: op, URL: ep.base, Err: err})
 			return
 		}
 		start, err := url.Parse(first)
 		if err != nil {
-			yield(nil, &Error{Kind: ErrMalformed, Op: op, URL: first, Err: err})
+			yield(listPage{}, &Error{Kind: ErrMalformed, Op: op, URL: first, Err: err})
 			return
 		}
 		next := base.ResolveReference(start)
-		seen := map[string]bool{}
+		// Pages read, by the SHA-256 of their URL: a link may be long.
+		seen := map[[sha256.Size]byte]bool{}
 		for next != nil {
 			u := next.String()
 			if len(seen) == maxListPages {
-				yield(nil, &Error{Kind: ErrTooLarge, Op: op, URL: u, Expected: fmt.Sprintf("at most %d pages", maxListPages), Got: "more"})
+				yield(listPage{}, &Error{Kind: ErrTooLarge, Op: op, URL: u, Expected: fmt.Sprintf("at most %d pages", maxListPages), Got: "more"})
 				return
 			}
-			if seen[u] {
-				yield(nil, &Error{Kind: ErrRedirect, Op: op, URL: u, Expected: "a new page", Got: "a link back to a page already read"})
+			key := sha256.Sum256([]byte(u))
+			if seen[key] {
+				yield(listPage{}, &Error{Kind: ErrRedirect, Op: op, URL: u, Expected: "a new page", Got: "a link back to a page already read"})
 				return
 			}
-			seen[u] = true
+			seen[key] = true
 			var body []byte
 			var link string
 			err := c.withRetries(ctx, func(ctx context.Context) error {
@@ -107,15 +119,15 @@ func (c *Client) pages(ctx context.Context, ep *endpoint, op, first string) iter
 				return err
 			})
 			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield(body, nil) {
+				yield(listPage{}, err)
 				return
 			}
 			next, err = nextPage(next, link)
+			if !yield(listPage{body: body, more: next != nil}, nil) {
+				return
+			}
 			if err != nil {
-				yield(nil, &Error{Kind: ErrMalformed, Op: op, URL: u, Err: err})
+				yield(listPage{}, &Error{Kind: ErrMalformed, Op: op, URL: u, Err: err})
 				return
 			}
 		}

@@ -85,22 +85,50 @@ func (c *Client) AttachmentDigest(ctx context.Context, img *Image) (digest.Diges
 	if err != nil {
 		return "", err
 	}
-	if err := c.checkBlocked(key.host + "/" + key.repo); err != nil {
+	m, err := c.attachmentManifest(ctx, key, d)
+	if err != nil || m == nil {
 		return "", err
+	}
+	return sha256Digest(m.body), nil
+}
+
+// sigManifest is a `.sig` manifest as served, accepted as the library
+// accepts it (getSigstoreAttachmentManifest).
+type sigManifest struct {
+	ep           *endpoint
+	ref, op, url string
+	body         []byte
+}
+
+// attachmentManifest reads the `.sig` manifest of d in key's repository;
+// nil when the tag does not exist. Attachment and AttachmentDigest both
+// read it here, so a digest proven current is one of a manifest Attachment
+// would accept: the media type is part of what the library checks.
+func (c *Client) attachmentManifest(ctx context.Context, key endpointKey, d digest.Digest) (*sigManifest, error) {
+	if err := c.checkBlocked(key.host + "/" + key.repo); err != nil {
+		return nil, err
 	}
 	ep, err := c.endpoint(ctx, key)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	tag := sigstoreAttachmentTag(d)
-	res, err := c.get(ctx, ep, "reading sigstore attachment manifest "+key.host+"/"+key.repo+":"+tag, "/manifests/"+tag, acceptManifests, maxManifestSize)
+	m := &sigManifest{ep: ep, ref: key.host + "/" + key.repo + ":" + tag, url: ep.base + "/manifests/" + tag}
+	m.op = "reading sigstore attachment manifest " + m.ref
+	res, err := c.get(ctx, ep, m.op, "/manifests/"+tag, acceptManifests, maxManifestSize)
 	if err != nil {
 		if isNotFound(err) {
-			return "", nil
+			return nil, nil
 		}
-		return "", err
+		return nil, err
 	}
-	return sha256Digest(res.body), nil
+	if res.mediaType != imgspecv1.MediaTypeImageManifest {
+		return nil, &Error{Kind: ErrMediaType, URL: m.url,
+			Op:       "unexpected MIME type for sigstore attachment manifest " + m.ref,
+			Expected: `"` + imgspecv1.MediaTypeImageManifest + `"`, Got: quoteOrEmpty(res.mediaType)}
+	}
+	m.body = res.body
+	return m, nil
 }
 
 // sha256Digest is digest.Canonical.FromBytes with one allocation.
@@ -173,39 +201,23 @@ func sigstoreAttachmentTag(d digest.Digest) string {
 }
 
 func (c *Client) readSignatures(ctx context.Context, key endpointKey, d digest.Digest) (*Attachment, error) {
-	if err := c.checkBlocked(key.host + "/" + key.repo); err != nil {
-		return nil, err
-	}
-	ep, err := c.endpoint(ctx, key)
+	m, err := c.attachmentManifest(ctx, key, d)
 	if err != nil {
 		return nil, err
 	}
-	tag := sigstoreAttachmentTag(d)
-	sigRef := key.host + "/" + key.repo + ":" + tag
-	op := "reading sigstore attachment manifest " + sigRef
-	res, err := c.get(ctx, ep, op, "/manifests/"+tag, acceptManifests, maxManifestSize)
-	if err != nil {
-		if isNotFound(err) {
-			return &Attachment{}, nil
-		}
-		return nil, err
+	if m == nil {
+		return &Attachment{}, nil
 	}
-	url := ep.base + "/manifests/" + tag
-	if res.mediaType != imgspecv1.MediaTypeImageManifest {
-		return nil, &Error{Kind: ErrMediaType, URL: url,
-			Op:       "unexpected MIME type for sigstore attachment manifest " + sigRef,
-			Expected: `"` + imgspecv1.MediaTypeImageManifest + `"`, Got: quoteOrEmpty(res.mediaType)}
-	}
-	manifestDigest := sha256Digest(res.body)
-	layers, err := c.attachmentLayers(res.body, manifestDigest)
+	manifestDigest := sha256Digest(m.body)
+	layers, err := c.attachmentLayers(m.body, manifestDigest)
 	if err != nil {
-		return nil, &Error{Kind: ErrMalformed, Op: "parsing manifest " + sigRef, URL: url, Err: err}
+		return nil, &Error{Kind: ErrMalformed, Op: "parsing manifest " + m.ref, URL: m.url, Err: err}
 	}
 	if len(layers) > c.opts.maxLayers {
-		return nil, &Error{Kind: ErrTooManyLayers, Op: op, URL: url,
+		return nil, &Error{Kind: ErrTooManyLayers, Op: m.op, URL: m.url,
 			Expected: fmt.Sprintf("at most %d layers", c.opts.maxLayers), Got: fmt.Sprintf("%d", len(layers))}
 	}
-	sigs, err := c.readLayers(ctx, ep, key, layers)
+	sigs, err := c.readLayers(ctx, m.ep, key, layers)
 	if err != nil {
 		return nil, err
 	}

@@ -3,11 +3,14 @@ package fetch
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/opencontainers/go-digest"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func TestSignatures(t *testing.T) {
@@ -171,20 +174,36 @@ func TestSignaturesInvalidInput(t *testing.T) {
 }
 
 // TestAttachmentManifestMemo: a `.sig` manifest read again is not parsed
-// again, and what is read always follows the bytes the registry serves:
-// replaced signatures are seen at once, restored ones too.
+// again (its layers are the very ones remembered), and what is read always
+// follows the bytes the registry serves: replaced signatures are seen at
+// once, restored ones too.
 func TestAttachmentManifestMemo(t *testing.T) {
 	reg := newTestRegistry(t, nil)
 	d := reg.pushImage(t, "ns/app:v1")
 	c := newTestClient(t)
+	parsed := map[digest.Digest]*imgspecv1.Descriptor{} // the first parse's layers of each manifest
 	read := func(want string, remembered int) {
 		t.Helper()
-		sigs, err := resolveAndRead(testContext(t), c, reg)
-		if err != nil || len(sigs) != 1 || string(sigs[0].Payload) != want {
-			t.Fatalf("got %v, %v; want one signature %q", sigs, err, want)
+		ctx := testContext(t)
+		img, err := c.Resolve(ctx, reg.ref(t, "ns/app:v1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		att, err := c.Attachment(ctx, img)
+		if err != nil || len(att.Signatures) != 1 || string(att.Signatures[0].Payload) != want {
+			t.Fatalf("got %v, %v; want one signature %q", att, err, want)
 		}
 		if n := c.attachmentManifests.Len(); n != remembered {
 			t.Fatalf("%d manifests remembered, want %d", n, remembered)
+		}
+		layers, ok := c.attachmentManifests.Get(att.Digest)
+		if !ok || len(layers) != 1 {
+			t.Fatalf("manifest %s not remembered: %v", att.Digest, layers)
+		}
+		if first, seen := parsed[att.Digest]; !seen {
+			parsed[att.Digest] = &layers[0]
+		} else if first != &layers[0] {
+			t.Fatalf("manifest %s was parsed again", att.Digest)
 		}
 	}
 	reg.pushSignatures(t, "ns/app", d, "first")
@@ -194,4 +213,38 @@ func TestAttachmentManifestMemo(t *testing.T) {
 	read("second", 2)
 	reg.pushSignatures(t, "ns/app", d, "first")
 	read("first", 2)
+}
+
+// TestAttachmentDigestChecksMediaType: AttachmentDigest accepts only what
+// Attachment accepts, so the same bytes served under another Content-Type
+// do not prove an earlier verdict current.
+func TestAttachmentDigestChecksMediaType(t *testing.T) {
+	var docker atomic.Bool
+	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
+		relabel := overrideHeader(isSigManifest, "Content-Type", "application/vnd.docker.distribution.manifest.v2+json")(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if docker.Load() {
+				relabel.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	d := reg.pushImage(t, "ns/app:v1")
+	reg.pushSignatures(t, "ns/app", d, "one")
+	c := newTestClient(t)
+	ctx := testContext(t)
+	img, err := c.Resolve(ctx, reg.ref(t, "ns/app:v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := c.Attachment(ctx, img)
+	if err != nil || att.Digest == "" {
+		t.Fatalf("Attachment = %v, %v", att, err)
+	}
+	docker.Store(true)
+	got, err := c.AttachmentDigest(ctx, img)
+	if !errors.Is(err, ErrMediaType) || IsUndecided(err) || got != "" {
+		t.Fatalf("AttachmentDigest = %q, %v; want ErrMediaType", got, err)
+	}
 }

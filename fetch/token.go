@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"go.podman.io/image/v5/types"
 )
 
@@ -55,7 +55,7 @@ func authorizer(inner http.RoundTripper, registry, scope string, creds types.Doc
 			return nil, &Error{Kind: ErrMalformed, Op: "reading the bearer challenge of " + registry, Expected: "an http(s) token realm", Got: fmt.Sprintf("%q", realm)}
 		}
 		return &bearerTransport{inner: inner, registry: registry, realm: u, service: params["service"], scope: scope, creds: creds,
-			client: &http.Client{Transport: inner, CheckRedirect: checkRedirect(maxRedirects)}}, nil
+			client: &http.Client{Transport: inner, CheckRedirect: checkRedirect(maxRedirects)}, lock: make(chan struct{}, 1)}, nil
 	default: // none, or a scheme the library has no handler for: unauthenticated, as the library tries
 		return inner, nil
 	}
@@ -87,7 +87,10 @@ type bearerTransport struct {
 	creds          types.DockerAuthConfig
 	client         *http.Client // for token requests: the same wire, redirects bounded
 
-	mu      sync.Mutex
+	// lock (1-buffered) guards token and expires and is held during a
+	// token request, so one request serves all waiters; unlike a mutex, a
+	// waiter gives up when its own context ends.
+	lock    chan struct{}
 	token   string
 	expires time.Time
 }
@@ -107,8 +110,12 @@ func (b *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // current returns a token that has not expired, fetching one if needed.
 func (b *bearerTransport) current(ctx context.Context) (string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	select {
+	case b.lock <- struct{}{}:
+	case <-ctx.Done():
+		return "", requestError(ctx, "waiting for a bearer token for "+b.registry, b.realm.Redacted(), ctx.Err())
+	}
+	defer func() { <-b.lock }()
 	if b.expires.IsZero() || time.Now().After(b.expires) {
 		token, expires, err := b.fetch(ctx)
 		if err != nil {
@@ -158,7 +165,7 @@ func (b *bearerTransport) fetch(ctx context.Context) (string, time.Time, error) 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", time.Time{}, statusError(op, req.URL.Redacted(), resp)
+		return "", time.Time{}, tokenStatusError(op, req.URL.Redacted(), resp)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenBodySize+1))
 	if err != nil {
@@ -188,4 +195,15 @@ func (b *bearerTransport) fetch(ctx context.Context) (string, time.Time, error) 
 		issued = time.Now()
 	}
 	return token, issued.Add(lifetime), nil
+}
+
+// tokenStatusError classifies a token endpoint's non-200 answer. A realm
+// holds no manifests: its 404 or MANIFEST_UNKNOWN is not ErrNotFound, which
+// callers take for "no such image" or "no signatures".
+func tokenStatusError(op, url string, resp *http.Response) error {
+	cause := transport.CheckError(resp)
+	if s := resp.StatusCode; s == http.StatusUnauthorized || s == http.StatusForbidden || s == http.StatusTooManyRequests || s >= 500 {
+		return classifyStatus(op, url, s, cause, parseRetryAfter(resp.Header.Get("Retry-After")))
+	}
+	return &Error{Kind: ErrUnexpectedStatus, Op: op, URL: url, Got: fmt.Sprintf("HTTP %d", resp.StatusCode), Expected: "HTTP 200", Err: cause}
 }
