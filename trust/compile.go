@@ -14,9 +14,10 @@ import (
 // required material); the message follows the containers image library's
 // where it has one, and errors come in the library's order.
 //
-// Combinations the library refuses (two roots, two sources of one kind,
-// Fulcio without Rekor keys, PKI with Rekor keys) cannot be expressed by the
-// node types, so nothing here looks for them.
+// Combinations the library refuses (two roots, two sources of one kind, PKI
+// with Rekor keys) cannot be expressed by the node types, so nothing here
+// looks for them. Fulcio without Rekor keys can (FulcioRoot.Rekor nil), and
+// is refused: "no Rekor public keys configured".
 func Compile(req *node.SigstoreRequirement) (*Sigstore, error) {
 	if req == nil {
 		return nil, errors.New("no sigstoreSigned requirement to compile")

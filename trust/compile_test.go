@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpolicy/sigpolicy/fixtures/material"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
@@ -126,38 +127,55 @@ func TestCompile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Kind() != tc.kind || s.UsesRekor() != tc.rekor {
-				t.Errorf("kind %q rekor %v, want %q %v", s.Kind(), s.UsesRekor(), tc.kind, tc.rekor)
+			var rekor bool
+			switch r := s.root.(type) {
+			case *publicKeysRoot:
+				rekor = r.rekor != nil
+			case *fulcioRoot:
+				rekor = r.rekor != nil
+			}
+			if s.Kind() != tc.kind || rekor != tc.rekor {
+				t.Errorf("kind %q rekor %v, want %q %v", s.Kind(), rekor, tc.kind, tc.rekor)
 			}
 		})
 	}
 }
 
 // TestEmptyListsTrustNothing: an empty key or Rekor key list, which the
-// parser refuses, compiles into a root that authenticates no signature.
+// parser refuses, compiles into a root that authenticates no signature. The
+// SET is valid for the log's key, so only the empty list can refuse it.
 func TestEmptyListsTrustNothing(t *testing.T) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	seed := []byte("empty lists")
+	signer, err := material.NewKeyPair(seed, "signer", material.ECDSAP256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalPKIXPublicKey(k.Public())
+	log, err := material.NewLog(seed, "log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 	payload := []byte("payload")
-	digest := sha256.Sum256(payload)
-	sig, err := ecdsa.SignASN1(rand.Reader, k, digest[:])
+	sig, err := signer.SignDeterministic(payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	annotations := map[string]string{SignatureAnnotation: base64.StdEncoding.EncodeToString(sig), SETAnnotation: "{}"}
+	body, err := material.Body(material.Entry{KeyOrCertPEM: signer.PublicPEM(), Signature: sig, PayloadHash: sha256.Sum256(payload)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := log.DeterministicSET(body, 1700000000, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := signer.PublicPEM()
+	annotations := map[string]string{SignatureAnnotation: base64.StdEncoding.EncodeToString(sig), SETAnnotation: string(set)}
 	for _, tc := range []struct {
 		desc  string
 		root  node.PublicKeyRoot
 		check Check
 	}{
 		{"the signing key", node.PublicKeyRoot{Keys: node.PEMData(pub)}, ""},
+		{"the signing key and the log's key", node.PublicKeyRoot{Keys: node.PEMData(pub), Rekor: node.PEMData(log.PublicPEM())}, ""},
 		{"no keys", node.PublicKeyRoot{Keys: node.PEMDatas{}}, CheckSignature},
 		{"no key paths", node.PublicKeyRoot{Keys: node.PEMPaths{}}, CheckSignature},
 		{"no Rekor keys", node.PublicKeyRoot{Keys: node.PEMData(pub), Rekor: node.PEMDatas{}}, CheckRekorSET},

@@ -10,25 +10,28 @@
 //     fingerprint; a new root type is a node type with its parser, one such
 //     file and one case in Compile. Compile reads every key and CA file the
 //     root names and parses every PEM once, in the library's order. The
-//     combinations the library refuses (two roots or sources, Fulcio without
-//     Rekor keys, PKI with them) cannot be expressed, so nothing looks for
-//     them. It refuses what the parser cannot know: an unreadable file, bad
-//     PEM, a non-ECDSA Rekor key, a CA file without a certificate. For roots
-//     built in Go it also refuses a missing root or required source, and a
-//     Fulcio root without issuer or email or a PKI root without subject,
+//     combinations the library refuses (two roots or sources, PKI with Rekor
+//     keys) cannot be expressed, so nothing looks for them. It refuses what
+//     the parser cannot know: an unreadable file, bad PEM, a non-ECDSA Rekor
+//     key, a CA file without a certificate. For roots built in Go it also
+//     refuses a missing root or required source (a Fulcio root without
+//     Rekor keys among them), and a Fulcio root without issuer or email or a
+//     PKI root without subject,
 //     which would accept more than the library; an empty key list (which the
 //     parser refuses too) trusts no key. A compile error means the
 //     requirement cannot be evaluated; it is never turned into an allow.
 //   - A compiled Sigstore is immutable and safe for concurrent use. It keeps
-//     two internal memos: intermediate CA certificates that a full chain
+//     three internal memos: intermediate CA certificates that a full chain
 //     verification already tied to a trusted root, so that later leaves
-//     issued by the same intermediate verify only their own signature; and
+//     issued by the same intermediate verify only their own signature;
 //     signing certificates (certificate and chain annotations, byte for
 //     byte; at most 1024, emptied when full) whose whole verification
 //     succeeded, reused at a later time only while every certificate the
 //     chain verification could examine is in the same validity state (not
 //     yet valid, valid, expired) as then, which makes crypto/x509 repeat the
-//     same search. The memos are used only where they are provably
+//     same search; and SET annotations (by SHA-256; at most 1024, emptied
+//     when full) whose parse succeeded, whose signature is still verified at
+//     every use. The memos are used only where they are provably
 //     equivalent to a full verification, failures are never remembered and
 //     every failure is re-checked by a full verification, so they change
 //     costs, never verdicts or messages.

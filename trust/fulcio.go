@@ -57,8 +57,7 @@ func compileFulcio(f node.FulcioRoot) (*fulcioRoot, error) {
 		rekor: rekor, anchors: &anchors{}, memo: newCertMemo()}, nil
 }
 
-func (f *fulcioRoot) kind() RootKind  { return RootFulcio }
-func (f *fulcioRoot) usesRekor() bool { return true }
+func (f *fulcioRoot) kind() RootKind { return RootFulcio }
 
 // vouch checks the SET, that it records this certificate and signature,
 // then the certificate at the SET's integration time and its identity.

@@ -67,8 +67,7 @@ func compilePKI(p node.PKIRoot) (*pkiRoot, error) {
 	return res, nil
 }
 
-func (p *pkiRoot) kind() RootKind  { return RootPKI }
-func (p *pkiRoot) usesRekor() bool { return false }
+func (p *pkiRoot) kind() RootKind { return RootPKI }
 
 // vouch checks the certificate at the time of the decision and its
 // subject; the verdict holds until the verified chain expires.

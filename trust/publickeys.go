@@ -17,18 +17,13 @@ const RootPublicKeys RootKind = "publicKeys"
 
 // publicKeysRoot is a compiled node.PublicKeyRoot.
 type publicKeysRoot struct {
-	keys []publicKey
+	// ders are the configured keys in PKIX DER, as the library re-marshals
+	// them to compare with the key a Rekor entry records.
+	ders [][]byte
 	// verifiers are the keys' verifiers in the same order, the candidates
 	// for the payload signature.
 	verifiers []sigsig.Verifier
 	rekor     *rekorKeys // nil when no Rekor key is configured
-}
-
-// publicKey is a configured signing key, ready to verify and to compare with
-// the key a Rekor entry records.
-type publicKey struct {
-	der      []byte // PKIX DER, as the library re-marshals it for SET matching
-	verifier sigsig.Verifier
 }
 
 // compilePublicKeys parses the keys, then the Rekor keys, as the library
@@ -39,18 +34,22 @@ func compilePublicKeys(r node.PublicKeyRoot) (*publicKeysRoot, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &publicKeysRoot{keys: make([]publicKey, 0, len(pems)), verifiers: make([]sigsig.Verifier, 0, len(pems))}
+	res := &publicKeysRoot{ders: make([][]byte, 0, len(pems)), verifiers: make([]sigsig.Verifier, 0, len(pems))}
 	for i, p := range pems {
 		pk, err := cryptoutils.UnmarshalPEMToPublicKey(p)
 		if err != nil {
 			return nil, fmt.Errorf("parsing public key %d: %w", i+1, err)
 		}
-		k, err := newPublicKey(pk)
+		der, err := x509.MarshalPKIXPublicKey(pk)
 		if err != nil {
 			return nil, fmt.Errorf("public key %d: %w", i+1, err)
 		}
-		res.keys = append(res.keys, k)
-		res.verifiers = append(res.verifiers, k.verifier)
+		v, err := sigsig.LoadVerifier(pk, crypto.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("public key %d: %w", i+1, err)
+		}
+		res.ders = append(res.ders, der)
+		res.verifiers = append(res.verifiers, v)
 	}
 	if r.Rekor != nil {
 		if res.rekor, err = compileRekorKeys(r.Rekor); err != nil {
@@ -60,20 +59,7 @@ func compilePublicKeys(r node.PublicKeyRoot) (*publicKeysRoot, error) {
 	return res, nil
 }
 
-func newPublicKey(pk crypto.PublicKey) (publicKey, error) {
-	der, err := x509.MarshalPKIXPublicKey(pk)
-	if err != nil {
-		return publicKey{}, err
-	}
-	v, err := sigsig.LoadVerifier(pk, crypto.SHA256)
-	if err != nil {
-		return publicKey{}, err
-	}
-	return publicKey{der: der, verifier: v}, nil
-}
-
-func (r *publicKeysRoot) kind() RootKind  { return RootPublicKeys }
-func (r *publicKeysRoot) usesRekor() bool { return r.rekor != nil }
+func (r *publicKeysRoot) kind() RootKind { return RootPublicKeys }
 
 // vouch: without Rekor keys, for any configured key; with them, for the first
 // configured key the SET records for this signature.
@@ -101,13 +87,13 @@ func (r *publicKeysRoot) keyLoggedInSET(set []byte, b64Signature string, payload
 	reason := ReasonUntrustedKey
 	entry, f := r.rekor.verifySET(set)
 	if f != nil {
-		for range r.keys {
+		for range r.ders {
 			failures = append(failures, f.Error())
 		}
 		reason = f.Reason
 	} else {
-		for i, k := range r.keys {
-			f := entry.matchKeyDER(k.der)
+		for i, der := range r.ders {
+			f := entry.matchKeyDER(der)
 			if f == nil {
 				if f = entry.matchSignature(b64Signature, payload); f == nil {
 					return i, entry, nil
@@ -124,8 +110,8 @@ func (r *publicKeysRoot) keyLoggedInSET(set []byte, b64Signature string, payload
 }
 
 func (r *publicKeysRoot) fingerprint(field func([]byte)) bool {
-	for _, k := range r.keys {
-		field(k.der)
+	for _, der := range r.ders {
+		field(der)
 	}
 	return r.rekor.fingerprint(field)
 }

@@ -32,7 +32,6 @@ type Sigstore struct {
 // function compiling it from its node type, its checks and its fingerprint.
 type root interface {
 	kind() RootKind
-	usesRekor() bool
 	// vouch runs the root's checks that precede the payload signature (the
 	// Rekor SET, the certificate and its identity), in the library's order,
 	// appending a step per passed check to steps. It returns the keys that
@@ -66,6 +65,3 @@ type vouched struct {
 
 // Kind returns the requirement's trust root kind.
 func (s *Sigstore) Kind() RootKind { return s.root.kind() }
-
-// UsesRekor reports whether signatures must carry a Rekor SET.
-func (s *Sigstore) UsesRekor() bool { return s.root.usesRekor() }

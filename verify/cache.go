@@ -4,20 +4,25 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/pkg/sysregistriesv2"
 
 	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
 // CacheKey identifies one evaluation of a requirement list: the reference
-// as requested (a tag or a digest), the platform picked from manifest lists
-// and the compiled requirements (their types, trust material and identity
-// rules). Where the image was served from is checked against the entry.
+// as requested (a tag or a digest), the platform picked from manifest lists,
+// the engine's signature sources (registries.d and registries.conf's pull
+// sources) and the compiled requirements (their types, trust material and
+// identity rules). Where the image was served from is checked against the
+// entry.
 type CacheKey [sha256.Size]byte
 
 func (k CacheKey) String() string { return hex.EncodeToString(k[:]) }
@@ -32,6 +37,27 @@ func newCacheKey(fields ...string) CacheKey {
 		b = append(b, f...)
 	}
 	return sha256.Sum256(b)
+}
+
+// sourceFingerprint identifies where an engine reads images and signatures:
+// its registries.d (use-sigstore-attachments) and its fetcher's pull
+// sources (mirrors, blocks), compared as SamePullSources compares them.
+// It is in every cache key, so that a Cache shared by engines of different
+// configurations never answers one with another's verdict, stale or not.
+func sourceFingerprint(regD *node.Registries, conf *node.RegistriesConf) (string, error) {
+	pull := conf.Registries()
+	if len(pull) == 0 {
+		pull = nil // SamePullSources: none and empty are the same
+	}
+	b, err := json.Marshal(struct {
+		RegistriesD *node.Registries
+		PullSources []sysregistriesv2.Registry
+	}{regD, pull})
+	if err != nil {
+		return "", fmt.Errorf("fingerprinting the signature sources: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return string(sum[:]), nil
 }
 
 // CacheEntry is a stored verdict: the requirement results of an allowed
@@ -144,7 +170,7 @@ func (ev *evaluation) key(all node.Requirements) (CacheKey, bool) {
 	if !ok {
 		return CacheKey{}, false
 	}
-	return newCacheKey("verdict/v2", ev.decision.Reference, ev.engine.fetcher.Platform(), fp), true
+	return newCacheKey("verdict/v3", ev.decision.Reference, ev.engine.platform, ev.engine.source, fp), true
 }
 
 // cachedVerdict answers from the cache when it holds a verdict for this
@@ -165,7 +191,7 @@ func (ev *evaluation) cachedVerdict(all node.Requirements) bool {
 	}
 	ev.cacheKey = &key
 	entry, ok := e.cache.Get(key, ev.checkedAt)
-	if !ok || !usable(entry, all) {
+	if !ok || !usable(entry, all, ev.checkedAt) {
 		return false
 	}
 	if age := ev.checkedAt.Sub(entry.Proven); e.staleFor > 0 && age >= 0 && age <= e.staleFor {
@@ -197,6 +223,7 @@ func (ev *evaluation) cachedVerdict(all node.Requirements) bool {
 		if resolved.Digest != d || r.err != nil || r.digest == "" || string(r.digest) != entry.AttachmentDigest {
 			return false
 		}
+		entry.ListDigest = listDigest(resolved) // the tag may now name another list with this image
 		ev.hit(key, entry)
 		return true
 	}
@@ -209,7 +236,17 @@ func (ev *evaluation) cachedVerdict(all node.Requirements) bool {
 	if resolved.Digest != d || !ev.sameSource(entry, resolved.Physical) {
 		return false
 	}
+	entry.ListDigest = listDigest(resolved)
 	return ev.proveAttachment(key, entry, resolved)
+}
+
+// listDigest is the digest of the manifest list img was picked from, "" when
+// none.
+func listDigest(img *fetch.Image) string {
+	if img.ListDigest == "" {
+		return ""
+	}
+	return img.ListDigest.String()
 }
 
 // proveAttachment reads img's `.sig` manifest and takes the entry when its
@@ -224,19 +261,24 @@ func (ev *evaluation) proveAttachment(key CacheKey, entry CacheEntry, img *fetch
 }
 
 // sameSource reports whether the entry's signatures were read where they
-// would be read now: the same repository, with the same registries.d
-// setting (a Cache may be shared by engines of different configurations).
+// would be read now: the same repository (a mirror may serve a pull one
+// time and not the next), with attachments enabled as they are now (the
+// key already fixes registries.d; this refuses a foreign Cache's entry).
 func (ev *evaluation) sameSource(entry CacheEntry, physical reference.Named) bool {
 	return entry.Attachments.Repository == physical.Name() &&
 		entry.Attachments.Enabled == ev.engine.registries.UseSigstoreAttachments(physical)
 }
 
-// usable reports whether entry is a verdict this evaluation can take: an
-// allowed result for each requirement, in policy order, with what a hit
-// is proven against. Anything else (a foreign Cache implementation's stale
-// or corrupt entry) is a miss.
-func usable(entry CacheEntry, all node.Requirements) bool {
+// usable reports whether entry is a verdict this evaluation can take at
+// now: unexpired, an allowed result for each requirement, in policy order,
+// with what a hit is proven against. Anything else (a foreign Cache
+// implementation's expired or corrupt entry: the interface does not make
+// Get check Expires) is a miss.
+func usable(entry CacheEntry, all node.Requirements, now time.Time) bool {
 	if len(entry.Requirements) != len(all) || entry.Attachments == nil || entry.AttachmentDigest == "" || entry.Digest == "" {
+		return false
+	}
+	if !entry.Expires.IsZero() && !now.Before(entry.Expires) {
 		return false
 	}
 	for i, r := range entry.Requirements {

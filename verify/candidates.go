@@ -20,31 +20,36 @@ type Candidate struct {
 	Reason    string  `json:"reason,omitempty"`
 }
 
-// Allowed reports whether the candidate was allowed (and pulled).
-func (c Candidate) Allowed() bool { return c.Outcome == OutcomeAllowed }
+// pull is how CRI-O pulls an image name: the references it tries, in
+// order, and whether it is a short name read the Docker way for want of a
+// registries.conf. Immutable once built.
+type pull struct {
+	refs            []reference.Named
+	dockerShortName bool
+}
 
 // pullCandidates are the references CRI-O pulls image as, in order (the
 // node's registries.conf: aliases and unqualified-search registries), each
 // normalised as ParseImage does; without a registries.conf, ParseImage's
 // Docker normalisation alone.
-func pullCandidates(image string, conf *node.RegistriesConf) ([]reference.Named, error) {
+func pullCandidates(image string, conf *node.RegistriesConf) (pull, error) {
 	if conf == nil {
 		ref, err := ParseImage(image)
 		if err != nil {
-			return nil, err
+			return pull{}, err
 		}
-		return []reference.Named{ref}, nil
+		return pull{refs: []reference.Named{ref}, dockerShortName: node.IsShortName(strings.TrimPrefix(image, "docker://"))}, nil
 	}
 	refs, err := conf.PullCandidates(strings.TrimPrefix(image, "docker://"))
 	if err != nil {
-		return nil, fmt.Errorf("%w %q: %w", ErrInvalidReference, image, err)
+		return pull{}, fmt.Errorf("%w %q: %w", ErrInvalidReference, image, err)
 	}
 	for i, ref := range refs {
 		if refs[i], err = ParseImage(ref.String()); err != nil {
-			return nil, err
+			return pull{}, err
 		}
 	}
-	return refs, nil
+	return pull{refs: refs}, nil
 }
 
 // decideCandidates decides a short name as CRI-O pulls it: each candidate

@@ -67,8 +67,9 @@ type Decision struct {
 	// references CRI-O tries, in order, with what each gave; the decision
 	// is the one pulled (the first allowed), else the last tried.
 	Candidates []Candidate `json:"candidates,omitempty"`
-	// Notes explain a denial beyond the library's reason, in words: where
-	// signatures exist that CRI-O does not read (Attachments.Unseen).
+	// Notes say, in words, how the decision was reached beyond the
+	// library's reason, allowed or not: where signatures exist that CRI-O
+	// does not read (Attachments.Unseen), how a short name was read.
 	Notes []string `json:"notes,omitempty"`
 	// Stale is true when the cached verdict was reused without any request
 	// (verify.WithStaleCache); CacheAge is then how long ago the registry

@@ -28,9 +28,11 @@ type Engine struct {
 	// registriesConf resolves short names (nil: the Docker way).
 	registriesConf *node.RegistriesConf
 	fetcher        *fetch.Client
-	cache          Cache
-	staleFor       time.Duration
-	now            func() time.Time
+	// platform and source are cache key fields, computed once (see key).
+	platform, source string
+	cache            Cache
+	staleFor         time.Duration
+	now              func() time.Time
 
 	// verifiers holds every sigstoreSigned requirement of the policy,
 	// compiled once; identical requirements share one verifier.
@@ -90,6 +92,10 @@ func New(cfg node.Config, opts ...Option) (*Engine, error) {
 	if e.registries == nil {
 		e.registries = &node.Registries{Docker: map[string]node.RegistryNamespace{}}
 	}
+	if e.source, err = sourceFingerprint(e.registries, fetcher.RegistriesConf()); err != nil {
+		return nil, err
+	}
+	e.platform = fetcher.Platform()
 	shared := make(map[string]compiled)
 	e.compileList("default", cfg.Policy.Default, shared)
 	for _, transport := range slices.Sorted(maps.Keys(cfg.Policy.Transports)) {
@@ -206,15 +212,15 @@ func ParseImage(image string) (reference.Named, error) {
 // Decision that does not allow the image. A short name is decided as CRI-O
 // pulls it (candidates.go).
 func (e *Engine) Verify(ctx context.Context, image string) (*Decision, error) {
-	refs, err := e.refs.candidates(image, e.registriesConf)
+	p, err := e.refs.candidates(image, e.registriesConf)
 	if err != nil {
 		return nil, err
 	}
-	if len(refs) > 1 {
-		return e.decideCandidates(ctx, image, refs), nil
+	if len(p.refs) > 1 {
+		return e.decideCandidates(ctx, image, p.refs), nil
 	}
-	d := e.decide(ctx, image, refs[0])
-	if e.registriesConf == nil && node.IsShortName(strings.TrimPrefix(image, "docker://")) {
+	d := e.decide(ctx, image, p.refs[0])
+	if p.dockerShortName {
 		d.Notes = append(d.Notes, fmt.Sprintf("short name %q read the Docker way (docker.io): no registries.conf was given, and CRI-O resolves short names through its unqualified-search-registries", safetext.String(image)))
 	}
 	return d, nil
@@ -416,10 +422,7 @@ func (ev *evaluation) load(all node.Requirements) {
 		}
 		ev.image = img
 	}
-	ev.decision.Digest = img.Digest.String()
-	if img.ListDigest != "" {
-		ev.decision.ListDigest = img.ListDigest.String()
-	}
+	ev.decision.Digest, ev.decision.ListDigest = img.Digest.String(), listDigest(img)
 	repo := img.Physical
 	att := &Attachments{Repository: repo.Name(), Enabled: e.registries.UseSigstoreAttachments(repo)}
 	ev.decision.Attachments = att

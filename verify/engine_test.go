@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sigpolicy/sigpolicy/cluster"
+	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 	"github.com/sigpolicy/sigpolicy/verify"
@@ -366,25 +369,45 @@ type corruptCache struct{ entry verify.CacheEntry }
 func (c corruptCache) Get(verify.CacheKey, time.Time) (verify.CacheEntry, bool) { return c.entry, true }
 func (corruptCache) Put(verify.CacheKey, verify.CacheEntry)                     {}
 
+// TestCorruptCacheEntriesAreMisses: each entry is well-formed but for one
+// field, and within WithStaleCache's window, so that only usable's shape
+// checks stand between it and a stale hit (the control case is one).
 func TestCorruptCacheEntriesAreMisses(t *testing.T) {
-	denied := verify.RequirementResult{Type: "sigstoreSigned", Allowed: false}
-	att := &verify.Attachments{Enabled: true}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	allowed := verify.RequirementResult{Type: "sigstoreSigned", Allowed: true}
+	entry := func(edit func(*verify.CacheEntry)) verify.CacheEntry {
+		e := verify.CacheEntry{Requirements: []verify.RequirementResult{allowed}, Attachments: &verify.Attachments{Enabled: true},
+			Digest: "sha256:" + strings.Repeat("a", 64), AttachmentDigest: "sha256:" + strings.Repeat("b", 64), Proven: now}
+		edit(&e)
+		return e
+	}
 	for _, tc := range []struct {
 		desc  string
 		entry verify.CacheEntry
+		hit   bool
 	}{
-		{"no requirements", verify.CacheEntry{Attachments: att}},
-		{"a denial", verify.CacheEntry{Requirements: []verify.RequirementResult{denied}, Attachments: att}},
-		{"another requirement type", verify.CacheEntry{Requirements: []verify.RequirementResult{{Type: "reject", Allowed: true}}, Attachments: att}},
-		{"too many requirements", verify.CacheEntry{Requirements: []verify.RequirementResult{{Type: "sigstoreSigned", Allowed: true}, {Type: "sigstoreSigned", Allowed: true}}, Attachments: att}},
+		{"control: a well-formed entry", entry(func(*verify.CacheEntry) {}), true},
+		{"no requirements", entry(func(e *verify.CacheEntry) { e.Requirements = nil }), false},
+		{"a denial", entry(func(e *verify.CacheEntry) { e.Requirements[0].Allowed = false }), false},
+		{"another requirement type", entry(func(e *verify.CacheEntry) { e.Requirements[0].Type = "reject" }), false},
+		{"too many requirements", entry(func(e *verify.CacheEntry) { e.Requirements = append(e.Requirements, allowed) }), false},
+		{"no attachments", entry(func(e *verify.CacheEntry) { e.Attachments = nil }), false},
+		{"no attachment digest", entry(func(e *verify.CacheEntry) { e.AttachmentDigest = "" }), false},
+		{"no digest", entry(func(e *verify.CacheEntry) { e.Digest = "" }), false},
+		{"expired", entry(func(e *verify.CacheEntry) { e.Expires = now }), false},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			engine, ref := fixtureEngine(t, "key-unknown", "MatchRepository", verify.WithCache(corruptCache{tc.entry}))
+			engine, ref := fixtureEngine(t, "key-unknown", "MatchRepository", verify.WithCache(corruptCache{tc.entry}),
+				verify.WithStaleCache(time.Minute), verify.WithClock(func() time.Time { return now }))
 			d, err := engine.Verify(t.Context(), ref)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Allowed || d.Cached {
+			if tc.hit {
+				if !d.Allowed || !d.Stale {
+					t.Errorf("allowed=%v stale=%v; the control entry must be a stale hit", d.Allowed, d.Stale)
+				}
+			} else if d.Allowed || d.Cached {
 				t.Errorf("allowed=%v cached=%v; a corrupt entry must be ignored", d.Allowed, d.Cached)
 			}
 		})
@@ -408,4 +431,56 @@ func resourcesEngine(t *testing.T, path, namespace string, opts ...verify.Option
 		t.Fatal(err)
 	}
 	return engine
+}
+
+// TestContextExpiryIsNamed: a registry that does not answer before the
+// caller's deadline, or a canceled call, is reported as such, not as
+// "unavailable" (the kind fetch wraps the context's error in).
+func TestContextExpiryIsNamed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	e := policyEngine(t, `{"default":[{"type":"sigstoreSigned","keyData":"`+testKeyB64(t)+`","signedIdentity":{"type":"matchRepository"}}]}`,
+		verify.WithFetchOptions(fetch.WithRetries(0)))
+	for _, tc := range []struct {
+		desc string
+		ctx  func() (context.Context, context.CancelFunc)
+		want string
+	}{
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(t.Context(), 50*time.Millisecond)
+		}, "timeout"},
+		{"canceled", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(t.Context())
+			time.AfterFunc(50*time.Millisecond, cancel)
+			return ctx, cancel
+		}, "canceled"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			ctx, cancel := tc.ctx()
+			defer cancel()
+			d, err := e.Verify(ctx, host+"/repo:tag")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Allowed || len(d.Requirements) != 1 || d.Requirements[0].RegistryError != tc.want {
+				t.Fatalf("allowed=%v, requirements %+v; want registryError %q", d.Allowed, d.Requirements, tc.want)
+			}
+		})
+	}
+}
+
+// TestRepeatedNameIsNotReparsed: without a registries.conf, a name decided
+// again is not parsed again (whether it is a short name is memoised with its
+// reference): an unscoped decision stays within ten allocations (fourteen
+// when the name was parsed at each decision).
+func TestRepeatedNameIsNotReparsed(t *testing.T) {
+	e := policyEngine(t, `{"default":[{"type":"insecureAcceptAnything"}]}`)
+	const image = "quay.io/ns/repo:1"
+	if d := mustVerify(t, e, image); !d.Allowed {
+		t.Fatalf("denied: %s", d.Reason)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = e.Verify(t.Context(), image) }); n > 10 {
+		t.Errorf("%v allocations per decision, want at most 10", n)
+	}
 }

@@ -49,7 +49,9 @@ func WithFetchOptions(opts ...fetch.Option) Option {
 // request for a digest reference read from its own registry (the `.sig`
 // manifest), two at once for a tag (the tag and the `.sig` manifest), and a
 // resolution through the mirrors then the `.sig` manifest where
-// registries.conf applies.
+// registries.conf applies. c may be shared by engines: a verdict is
+// reused only by engines with the same platform, registries.d and
+// registries.conf pull sources.
 func WithCache(c Cache) Option {
 	return func(o *options) error {
 		if c == nil {

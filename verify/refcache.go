@@ -1,33 +1,31 @@
 package verify
 
 import (
-	"go.podman.io/image/v5/docker/reference"
-
 	"github.com/sigpolicy/sigpolicy/internal/bounded"
 	"github.com/sigpolicy/sigpolicy/policy/node"
 )
 
-// refCache memoises the references an image name is pulled as: the library's reference grammar is a
-// regular expression that costs more than a cached decision, and the same
-// references come back pull after pull. Parsed references are immutable;
-// errors are not cached.
+// refCache memoises how an image name is pulled (pullCandidates): the
+// library's reference grammar is a regular expression that costs more than a
+// cached decision, and the same names come back pull after pull. Parsed
+// references are immutable; errors are not cached.
 type refCache struct {
-	refs *bounded.Map[string, []reference.Named]
+	pulls *bounded.Map[string, pull]
 }
 
 func newRefCache(max int) *refCache {
-	return &refCache{refs: bounded.New[string, []reference.Named](max)}
+	return &refCache{pulls: bounded.New[string, pull](max)}
 }
 
 // candidates memoises pullCandidates for the engine's one registries.conf.
-func (c *refCache) candidates(image string, conf *node.RegistriesConf) ([]reference.Named, error) {
-	if refs, ok := c.refs.Get(image); ok {
-		return refs, nil
+func (c *refCache) candidates(image string, conf *node.RegistriesConf) (pull, error) {
+	if p, ok := c.pulls.Get(image); ok {
+		return p, nil
 	}
-	refs, err := pullCandidates(image, conf)
+	p, err := pullCandidates(image, conf)
 	if err != nil {
-		return nil, err
+		return pull{}, err
 	}
-	c.refs.Put(image, refs)
-	return refs, nil
+	c.pulls.Put(image, p)
+	return p, nil
 }

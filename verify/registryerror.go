@@ -8,16 +8,18 @@ import (
 )
 
 // RegistryErrorKinds maps each kind of registry failure (package fetch's
-// error kinds and context expiry) to its RegistryError name.
+// error kinds and context expiry) to its RegistryError name; the first
+// match names an error. Context expiry comes first: fetch reports it as
+// ErrUnavailable wrapping the context's error.
 var RegistryErrorKinds = []struct {
 	Err  error
 	Name string
 }{
+	{context.DeadlineExceeded, "timeout"},
+	{context.Canceled, "canceled"},
 	{fetch.ErrUnavailable, "unavailable"},
 	{fetch.ErrAuth, "auth"},
 	{fetch.ErrNotFound, "not-found"},
-	{context.DeadlineExceeded, "timeout"},
-	{context.Canceled, "canceled"},
 	{fetch.ErrMediaType, "media-type"},
 	{fetch.ErrDigestMismatch, "digest-mismatch"},
 	{fetch.ErrTooLarge, "too-large"},
