@@ -88,6 +88,9 @@ func Classify(d *verify.Decision) (Cause, string) {
 		return CauseInvalidConfiguration, "the policy has no requirement for this image (" + d.Reason + "): fix policy.json"
 	}
 	last := d.Requirements[len(d.Requirements)-1]
+	if last.Allowed {
+		return pullFailed(d)
+	}
 	switch last.Code {
 	case verify.ReasonPolicyReject:
 		return CausePolicyReject, fmt.Sprintf("the policy rejects every image of scope %s; if this image must run, allow its registry in the cluster image configuration (allowedRegistries/blockedRegistries)", scopeName(d))
@@ -110,6 +113,19 @@ func Classify(d *verify.Decision) (Cause, string) {
 		return noSignature(d)
 	}
 	return signatureCause(d, sig)
+}
+
+// pullFailed explains a decision whose requirements allow the image but
+// whose pull failed: a short name's unscoped candidate, which verify looks
+// up as CRI-O pulls it; its reason is the registry's error.
+func pullFailed(d *verify.Decision) (Cause, string) {
+	switch {
+	case d.Outcome != verify.OutcomeUndecided:
+		return CauseRegistryAnswer, fmt.Sprintf("the policy allows the image but the registry's answer cannot be trusted (%s) and CRI-O refuses it too: repair the registry or the mirrored content", d.Reason)
+	case len(d.Candidates) > 0 && d.Candidates[len(d.Candidates)-1].RegistryError == "not-found":
+		return CauseImageNotFound, fmt.Sprintf("the policy allows the image but no registry serves it (%s): mirror the image, or correct the reference", d.Reason)
+	}
+	return CauseRegistryUnavailable, fmt.Sprintf("the policy allows the image but the registry could not be asked (%s): check the network, the registry credentials and rate limits, then resume the audit from this output to retry only the undecided images", d.Reason)
 }
 
 func scopeName(d *verify.Decision) string {

@@ -1,10 +1,12 @@
 package audit
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -65,6 +67,10 @@ type Merged struct {
 func CheckMerge(paths []string) (*Merged, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%w: no input", ErrMerge)
+	}
+	paths, err := byStart(paths)
+	if err != nil {
+		return nil, err
 	}
 	entries := map[[16]byte]mergeEntry{}
 	files := make([]mergeFile, len(paths))
@@ -157,6 +163,53 @@ func (m *Merged) Write(w Writer) (*Summary, error) {
 		sum.Seconds = time.Since(sum.Started).Seconds()
 	}
 	return sum, w.Close(sum)
+}
+
+// byStart orders paths by when the run that wrote each one's last summary
+// started, so that a retry supersedes the undecided result it retried
+// whatever the command line's order. A file that does not end with a
+// summary sorts first (its scan says why it cannot be merged).
+func byStart(paths []string) ([]string, error) {
+	started := make(map[string]time.Time, len(paths))
+	for _, p := range paths {
+		t, err := lastStarted(p)
+		if err != nil {
+			return nil, err
+		}
+		started[p] = t
+	}
+	sorted := slices.Clone(paths)
+	slices.SortStableFunc(sorted, func(a, b string) int { return started[a].Compare(started[b]) })
+	return sorted, nil
+}
+
+// summaryTail bounds the bytes read from the end of a file to find its
+// summary line.
+const summaryTail = 64 << 10
+
+// lastStarted is the start of the run whose summary is the last line of
+// path; zero when that line is no summary.
+func lastStarted(path string) (time.Time, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return time.Time{}, err
+	}
+	n := min(st.Size(), summaryTail)
+	buf := make([]byte, n)
+	if _, err := fh.ReadAt(buf, st.Size()-n); err != nil {
+		return time.Time{}, err
+	}
+	line := bytes.TrimRight(buf, "\n")
+	line = line[bytes.LastIndexByte(line, '\n')+1:]
+	if rec, err := parseRecord(line); err == nil && rec.Summary != nil {
+		return rec.Summary.Started, nil
+	}
+	return time.Time{}, nil
 }
 
 // mergeScan reads one file: its results into entries, its last summary

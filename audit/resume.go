@@ -25,25 +25,28 @@ type Resume struct {
 // resumableOutcomes are the outcomes a resumed image can have.
 var resumableOutcomes = []string{"allowed", "denied", "invalid-configuration", OutcomeInvalidReference}
 
-// outcome is the outcome an earlier run recorded for image, "" when none.
-func (r *Resume) outcome(image string) string {
+// outcome is the outcome an earlier run recorded for the image of key k,
+// "" when none.
+func (r *Resume) outcome(k [16]byte) string {
 	if r == nil {
 		return ""
 	}
-	i, ok := r.decided[key(image)]
+	i, ok := r.decided[k]
 	if !ok {
 		return ""
 	}
 	return resumableOutcomes[i]
 }
 
+// key identifies an image: the first 16 bytes of the SHA-256 of its
+// reference.
 func key(image string) [16]byte {
 	sum := sha256.Sum256([]byte(image))
 	return [16]byte(sum[:16])
 }
 
 // Has reports whether image was decided.
-func (r *Resume) Has(image string) bool { return r.outcome(image) != "" }
+func (r *Resume) Has(image string) bool { return r.outcome(key(image)) != "" }
 
 // Len is the number of decided images.
 func (r *Resume) Len() int {
@@ -150,25 +153,22 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 }
 
 func parseRecord(line []byte) (record, error) {
-	var probe struct {
+	// One decoding: a result's fields and the summary's key do not overlap.
+	var rec struct {
 		Summary *Summary `json:"summary"`
-		Image   *string  `json:"image"`
+		Result
 	}
-	if err := json.Unmarshal(line, &probe); err != nil {
+	if err := json.Unmarshal(line, &rec); err != nil {
 		return record{}, err
 	}
 	switch {
-	case probe.Summary != nil:
-		return record{Summary: probe.Summary}, nil
-	case probe.Image != nil:
-		var r Result
-		if err := json.Unmarshal(line, &r); err != nil {
-			return record{}, err
-		}
-		if r.Outcome == "" {
+	case rec.Summary != nil:
+		return record{Summary: rec.Summary}, nil
+	case rec.Image != "" || rec.Outcome != "":
+		if rec.Outcome == "" {
 			return record{}, errors.New("result without an outcome")
 		}
-		return record{Result: &r}, nil
+		return record{Result: &rec.Result}, nil
 	}
 	return record{}, errors.New("neither a result (image) nor a summary")
 }

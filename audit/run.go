@@ -65,7 +65,8 @@ var ErrInput = errors.New("reading the images to audit")
 // closes w with the summary. An error reading refs or writing to w stops
 // the run: results written so far stay, the summary is not written (the
 // output is recognisably incomplete) and the error is returned (reading
-// errors wrap ErrInput).
+// errors wrap ErrInput) with the summary of the results written, so that a
+// denial already found still decides the exit code.
 func Run(ctx context.Context, d Decider, refs iter.Seq2[Ref, error], o Options, w Writer) (*Summary, error) {
 	n := o.Concurrency
 	if n <= 0 {
@@ -92,18 +93,18 @@ func Run(ctx context.Context, d Decider, refs iter.Seq2[Ref, error], o Options, 
 				return
 			}
 			ref.Image = strings.TrimSpace(ref.Image)
-			input.add(ref.Image)
+			k := key(ref.Image) // hashed once: fingerprint, duplicates and resume share it
+			input.add(k)
 			progress.Read.Add(1)
 			if !o.Shard.Contains(ref.Image) {
 				continue
 			}
-			k := key(ref.Image)
 			if _, dup := seen[k]; dup {
 				sum.Duplicates++
 				continue
 			}
 			seen[k] = struct{}{}
-			if outcome := o.Resume.outcome(ref.Image); outcome != "" {
+			if outcome := o.Resume.outcome(k); outcome != "" {
 				sum.resumed(outcome)
 				continue
 			}
@@ -144,13 +145,13 @@ func Run(ctx context.Context, d Decider, refs iter.Seq2[Ref, error], o Options, 
 			}
 		}
 	}
+	sum.Read = int(progress.Read.Load())
 	if err := context.Cause(ctx); err != nil {
 		if dw, ok := w.(Discarder); ok {
 			dw.Discard()
 		}
-		return nil, err
+		return sum, err
 	}
-	sum.Read = int(progress.Read.Load())
 	sum.Input = input.String()
 	sum.Seconds = time.Since(sum.Started).Seconds()
 	return sum, w.Close(sum)

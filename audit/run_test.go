@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,7 +165,7 @@ func TestShardOfIsStable(t *testing.T) {
 		n     int
 		want  int
 	}{
-		{"quay.io/openshift-release-dev/ocp-release@sha256:0000", 7, audit.ShardOf("quay.io/openshift-release-dev/ocp-release@sha256:0000", 7)},
+		{"quay.io/openshift-release-dev/ocp-release@sha256:0000", 7, int(uint64(12382396026511136922) % 7)},
 		{"a", 1000, int(uint64(0xaf63dc4c8601ec8c) % 1000)},
 		{"", 10, int(0xcbf29ce484222325 % 10)},
 	} {
@@ -200,6 +201,39 @@ func TestLines(t *testing.T) {
 		if err == nil {
 			t.Error("a 70 KiB line was accepted")
 		}
+	}
+}
+
+// signalWriter collects results and closes written after the first.
+type signalWriter struct {
+	collect
+	once    sync.Once
+	written chan struct{}
+}
+
+func (w *signalWriter) Result(r audit.Result) error {
+	defer w.once.Do(func() { close(w.written) })
+	return w.collect.Result(r)
+}
+
+func TestInputErrorReturnsTheSummarySoFar(t *testing.T) {
+	w := &signalWriter{written: make(chan struct{})}
+	refs := func(yield func(audit.Ref, error) bool) {
+		if !yield(audit.Ref{Image: "r.example/deny:1"}, nil) {
+			return
+		}
+		<-w.written
+		yield(audit.Ref{}, errors.New("listing failed"))
+	}
+	sum, err := audit.Run(t.Context(), &fakeDecider{}, refs, audit.Options{}, w)
+	if !errors.Is(err, audit.ErrInput) {
+		t.Fatalf("error %v, want ErrInput", err)
+	}
+	if sum == nil || sum.Images != 1 || sum.ExitCode() != 1 {
+		t.Errorf("summary %+v, want the denial written", sum)
+	}
+	if w.summary != nil {
+		t.Error("summary written after an input error")
 	}
 }
 
@@ -309,6 +343,23 @@ func TestMerge(t *testing.T) {
 	if _, err := audit.Merge(append(append([]string(nil), shards...), retry), &collect{}); err != nil {
 		t.Errorf("shard and its resumed run: %v", err)
 	}
+	// A retry that decided the image supersedes the undecided result even
+	// when given first: the files are taken in the order the runs started.
+	retryData := mustRead(t, retry)
+	decided := bytes.Replace(retryData, []byte(`"outcome":"undecided"`), []byte(`"outcome":"denied"`), 1)
+	if bytes.Equal(decided, retryData) {
+		t.Fatalf("no undecided result in %s", retryData)
+	}
+	retryFirst := filepath.Join(dir, "retry-decided.jsonl")
+	if err := os.WriteFile(retryFirst, decided, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var retried collect
+	if _, err := audit.Merge(append([]string{retryFirst}, shards...), &retried); err != nil {
+		t.Errorf("the resumed run given before its shard: %v", err)
+	} else if o := retried.results["r.example/down:1"].Outcome; o != "denied" {
+		t.Errorf("the retried image kept outcome %q, want the retry's", o)
+	}
 
 	other := jsonlRun(t, dir, "other-input.jsonl", images(10, "other-ok"), audit.Shard{Index: 0, Count: n}, nil)
 	unsharded := jsonlRun(t, dir, "all.jsonl", input, audit.Shard{}, nil)
@@ -347,9 +398,9 @@ func TestMerge(t *testing.T) {
 		{"a huge shard count", []string{claim("huge.jsonl", `{"index":0,"count":1000000000000}`)}, "claims shard"},
 		{"an index outside the count", []string{claim("outside.jsonl", `{"index":5,"count":3}`)}, "claims shard 5/3"},
 		{"a missing shard", shards[:2], "shard 2/3 is missing"},
-		{"a shard twice", append(shards, shards[0]), "twice"},
+		{"a shard twice", append(slices.Clone(shards), shards[0]), "twice"},
 		{"another input", []string{shards[0], shards[1], shards[2], other}, "not one audit"},
-		{"unsharded with sharded", append(shards, unsharded), "twice"},
+		{"unsharded with sharded", append(slices.Clone(shards), unsharded), "twice"},
 		{"a run that did not finish", []string{shards[0], truncated, shards[2]}, "does not end with a summary"},
 		{"a gap", []string{shards[0], gap, shards[2]}, "its summary counts"},
 	} {

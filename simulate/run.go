@@ -66,7 +66,9 @@ type policyGroup struct {
 // Run decides every container's pull in inv under the compiled cluster
 // configuration, one engine per policy file. The error reports what kept
 // the whole simulation from running: bad options or an engine that could
-// not be built. Per-image failures are pulls with their outcome.
+// not be built. Per-image failures are pulls with their outcome; so is a
+// namespace policy file that cannot be read: as in CRI-O, it fails that
+// namespace's pulls (invalid-configuration) and no other.
 func Run(ctx context.Context, compiled *cluster.Compiled, inv *Inventory, opts Options) (*Report, error) {
 	o, err := opts.withDefaults(compiled)
 	if err != nil {
@@ -82,12 +84,14 @@ func Run(ctx context.Context, compiled *cluster.Compiled, inv *Inventory, opts O
 		}
 		findings = compiled.Rendered.Findings
 	}
-	engines := make([]*verify.Engine, len(groups))
-	files := map[string]string{} // group key → policy file
+	engines := make([]*verify.Engine, len(groups)) // nil for a group in broken
+	files := map[string]string{}                   // group key → policy file
+	broken := map[string]string{}                  // group key → why its policy cannot be used
 	for i, g := range groups {
 		cfg, err := compiled.Node(g.namespace)
 		if err != nil {
-			return nil, fmt.Errorf("simulate: %s: %w", groupName(g.namespace), err)
+			broken[g.namespace] = safetext.String(fmt.Sprintf("%s: %v", groupName(g.namespace), err))
+			continue
 		}
 		engine, err := verify.New(cfg, append([]verify.Option{verify.WithFetcher(o.Fetcher)}, o.EngineOptions...)...)
 		if err != nil {
@@ -110,9 +114,9 @@ func Run(ctx context.Context, compiled *cluster.Compiled, inv *Inventory, opts O
 
 	byNS := map[string]*NamespaceReport{}
 	for _, c := range inv.Containers {
+		g := groupOf(c.Workload.Namespace)
 		ns := byNS[c.Workload.Namespace]
 		if ns == nil {
-			g := groupOf(c.Workload.Namespace)
 			ns = &NamespaceReport{Namespace: c.Workload.Namespace, PolicyFile: files[g]}
 			for _, f := range findings {
 				if f.Namespace == ns.Namespace {
@@ -121,7 +125,12 @@ func Run(ctx context.Context, compiled *cluster.Compiled, inv *Inventory, opts O
 			}
 			byNS[ns.Namespace] = ns
 		}
-		p := pullOf(c, decided[groupOf(c.Workload.Namespace)][c.Image])
+		var p Pull
+		if reason, ok := broken[g]; ok {
+			p = Pull{Container: c, Outcome: verify.OutcomeInvalidConfig, Reason: reason}
+		} else {
+			p = pullOf(c, decided[g][c.Image])
+		}
 		report.Summary.add(p.Outcome)
 		ns.Pulls = append(ns.Pulls, p)
 	}
@@ -143,6 +152,9 @@ func decideGroups(ctx context.Context, groups []policyGroup, engines []*verify.E
 	budget := semaphore.NewWeighted(int64(o.Concurrency))
 	var wg sync.WaitGroup
 	for i, g := range groups {
+		if engines[i] == nil {
+			continue // its policy file is broken: no pull is decided
+		}
 		slots := int64(min(o.Concurrency, len(g.images)))
 		if budget.Acquire(ctx, slots) != nil {
 			slots = 0 // ctx is done: every decision ends at once on it

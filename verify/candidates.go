@@ -18,6 +18,9 @@ type Candidate struct {
 	Reference string  `json:"reference"`
 	Outcome   Outcome `json:"outcome"`
 	Reason    string  `json:"reason,omitempty"`
+	// RegistryError names the failure of a pull the policy allowed (as
+	// RequirementResult.RegistryError does), so callers need not read Reason.
+	RegistryError string `json:"registryError,omitempty"`
 }
 
 // pull is how CRI-O pulls an image name: the references it tries, in
@@ -62,6 +65,7 @@ func (e *Engine) decideCandidates(ctx context.Context, image string, refs []refe
 	var d *Decision
 	for _, ref := range refs {
 		d = e.decide(ctx, image, ref)
+		var pullError string
 		if d.Allowed && d.Digest == "" {
 			if _, err := e.fetcher.Resolve(ctx, ref); err != nil {
 				d.Allowed, d.Outcome = false, OutcomeDenied
@@ -69,9 +73,10 @@ func (e *Engine) decideCandidates(ctx context.Context, image string, refs []refe
 					d.Outcome = OutcomeUndecided
 				}
 				d.Reason = safetext.Capped(fmt.Sprintf("pulling %s: %v", ref, err), maxReasonText)
+				pullError = registryErrorKind(err)
 			}
 		}
-		tried = append(tried, Candidate{Reference: ref.String(), Outcome: d.Outcome, Reason: d.Reason})
+		tried = append(tried, Candidate{Reference: ref.String(), Outcome: d.Outcome, Reason: d.Reason, RegistryError: pullError})
 		if d.Allowed {
 			break
 		}

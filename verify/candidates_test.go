@@ -71,7 +71,7 @@ func TestShortNamesAsCRIOPullsThem(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !d.Allowed || d.Reference != fixture+"/"+short || len(d.Candidates) != 2 ||
-			d.Candidates[0].Reference != emptyHost+"/"+short || d.Candidates[0].Outcome != verify.OutcomeUndecided {
+			d.Candidates[0].Reference != emptyHost+"/"+short || d.Candidates[0].Outcome != verify.OutcomeUndecided || d.Candidates[0].RegistryError != "not-found" {
 			t.Fatalf("%s %s (%s), candidates %+v", d.Outcome, d.Reference, d.Reason, d.Candidates)
 		}
 	})

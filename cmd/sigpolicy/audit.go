@@ -7,6 +7,8 @@ import (
 	"io"
 	"iter"
 	"os"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -156,6 +158,24 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	if f.hostRate < 0 {
 		return usageErr(errors.New("--registry-rate must not be negative"))
 	}
+	if err := stdinOnce(pathFlag{"-f", f.source.objects.files}, pathFlag{"--images", f.images}, pathFlag{"--workload", f.workloads}); err != nil {
+		return usageErr(err)
+	}
+	// Every check on --out and -o comes before anything is opened: a
+	// refused command line must leave every file as it was.
+	format, err := auditFormat(f.output, f.out == "", cmd.OutOrStdout())
+	if err != nil {
+		return usageErr(err)
+	}
+	appendTo := f.out != "" && f.resume != "" && sameFile(f.out, f.resume)
+	if appendTo && format != "jsonl" {
+		return usageErr(fmt.Errorf("--out is the --resume file, which is JSON Lines: -o %s would mix formats in it", format))
+	}
+	inputs := slices.Concat(f.images, f.workloads, f.source.objects.files,
+		[]string{f.source.policyFile, f.source.registriesD, f.registry.registriesConf, f.registry.authfile})
+	if err := notAnInput(f.out, inputs); err != nil {
+		return usageErr(err)
+	}
 	opts := audit.Options{Concurrency: f.registry.concurrency, Timeout: f.registry.timeout}
 	if f.shard != "" {
 		s, err := audit.ParseShard(f.shard)
@@ -184,11 +204,11 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	}
 	defer closeInputs()
 
-	out, closeOut, err := auditOutput(cmd, f.out, f.out != "" && f.out == f.resume)
+	out, closeOut, err := auditOutput(cmd, f.out, appendTo)
 	if err != nil {
 		return usageErr(err)
 	}
-	w, err := auditWriter(f.output, out, cmd.OutOrStdout())
+	w, err := auditWriter(format, out)
 	if err != nil {
 		closeOut()
 		return usageErr(err)
@@ -202,13 +222,17 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	if cerr := closeOut(); err == nil && cerr != nil {
 		err = cerr
 	}
-	switch {
-	case errors.Is(err, audit.ErrInput) && fetch.IsUndecided(err):
-		return &exitError{code: exitUndecided, err: err}
-	case errors.Is(err, audit.ErrInput):
-		return usageErr(err)
-	case err != nil:
-		return err
+	if err != nil {
+		code := exitUsage
+		if errors.Is(err, audit.ErrInput) && fetch.IsUndecided(err) {
+			code = exitUndecided
+		}
+		// A result already written outranks the failure as the documented
+		// order says: a denial (1) before invalid (2) before undecided (3).
+		if c := sum.ExitCode(); c != exitOK {
+			code = min(code, c)
+		}
+		return &exitError{code: code, err: excerpted{err}}
 	}
 	if code := sum.ExitCode(); code != exitOK && !f.exitZero {
 		return &exitError{code: code}
@@ -226,13 +250,8 @@ func auditSources(cmd *cobra.Command, f *auditFlags, client *fetch.Client) (iter
 			c.Close()
 		}
 	}
-	stdin := 0
 	for _, p := range f.images {
 		if p == "-" {
-			if stdin++; stdin > 1 {
-				closeAll()
-				return nil, nil, errors.New(`standard input ("-") given twice`)
-			}
 			sources = append(sources, audit.Lines(cmd.InOrStdin(), "stdin"))
 			continue
 		}
@@ -245,7 +264,8 @@ func auditSources(cmd *cobra.Command, f *auditFlags, client *fetch.Client) (iter
 		sources = append(sources, audit.Lines(fh, p))
 	}
 	if len(f.workloads) > 0 {
-		sources = append(sources, audit.Workloads(simulate.LoadOptions{Stdin: cmd.InOrStdin()}, f.workloads...))
+		warn := func(n string) { fmt.Fprintln(cmd.ErrOrStderr(), "warning:", n) }
+		sources = append(sources, audit.Workloads(simulate.LoadOptions{Stdin: cmd.InOrStdin()}, warn, f.workloads...))
 	}
 	for _, r := range f.releases {
 		sources = append(sources, audit.Release(cmd.Context(), client, r))
@@ -313,18 +333,24 @@ func dropPartialLine(f *os.File) error {
 	return err
 }
 
-// auditWriter makes the output format's writer; the default format
-// follows whether standard output is a terminal.
-func auditWriter(format string, out, stdout io.Writer) (audit.Writer, error) {
-	if format == "" {
-		format = "jsonl"
-		if out == stdout && isTerminal(stdout) {
-			format = "text"
-		}
-	}
+// auditFormat checks the output format asked for; the default follows
+// whether the output is standard output on a terminal.
+func auditFormat(format string, toStdout bool, stdout io.Writer) (string, error) {
 	switch format {
-	case "jsonl":
-		return audit.NewJSONLines(out), nil
+	case "":
+		if toStdout && isTerminal(stdout) {
+			return "text", nil
+		}
+		return "jsonl", nil
+	case "jsonl", "text", "junit", "html":
+		return format, nil
+	}
+	return "", fmt.Errorf("--output must be jsonl, text, junit or html, not %q", format)
+}
+
+// auditWriter makes the writer of a format auditFormat returned.
+func auditWriter(format string, out io.Writer) (audit.Writer, error) {
+	switch format {
 	case "text":
 		return audit.NewText(out), nil
 	case "junit":
@@ -332,7 +358,7 @@ func auditWriter(format string, out, stdout io.Writer) (audit.Writer, error) {
 	case "html":
 		return audit.NewHTML(out), nil
 	}
-	return nil, fmt.Errorf("--output must be jsonl, text, junit or html, not %q", format)
+	return audit.NewJSONLines(out), nil
 }
 
 func isTerminal(w io.Writer) bool {
@@ -365,22 +391,57 @@ func showProgress(w io.Writer, p *audit.Progress) (stop func()) {
 	}
 }
 
-// notAnInput refuses an output file that is one of the inputs: writing it
-// would destroy what is being read.
+// notAnInput refuses an output file that is one of the inputs, or inside
+// an input directory (read recursively): writing it would destroy what is
+// being read. Empty and "-" inputs are skipped.
 func notAnInput(out string, inputs []string) error {
 	if out == "" {
 		return nil
 	}
-	outInfo, err := os.Stat(out)
-	if err != nil {
-		return nil // a new file cannot be an input
+	outInfo, outErr := os.Stat(out)
+	var dirs []os.FileInfo // the directories holding out, innermost first
+	if dir, err := filepath.Abs(filepath.Dir(out)); err == nil {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = real
+		}
+		for ; ; dir = filepath.Dir(dir) {
+			if info, err := os.Stat(dir); err == nil {
+				dirs = append(dirs, info)
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
 	}
 	for _, in := range inputs {
-		if info, err := os.Stat(in); err == nil && os.SameFile(info, outInfo) {
+		if in == "" || in == "-" {
+			continue
+		}
+		info, err := os.Stat(in)
+		if err != nil {
+			continue
+		}
+		if outErr == nil && os.SameFile(info, outInfo) {
 			return fmt.Errorf("--out %s is also an input", out)
+		}
+		if info.IsDir() && slices.ContainsFunc(dirs, func(d os.FileInfo) bool { return os.SameFile(info, d) }) {
+			return fmt.Errorf("--out %s is inside the input directory %s", out, in)
 		}
 	}
 	return nil
+}
+
+// sameFile reports whether a and b name one file: the same file when both
+// exist, else the same absolute path.
+func sameFile(a, b string) bool {
+	ai, aerr := os.Stat(a)
+	bi, berr := os.Stat(b)
+	if aerr == nil && berr == nil {
+		return os.SameFile(ai, bi)
+	}
+	absA, aerr := filepath.Abs(a)
+	absB, berr := filepath.Abs(b)
+	return aerr == nil && berr == nil && absA == absB
 }
 
 func newAuditMergeCmd() *cobra.Command {
@@ -400,6 +461,10 @@ counts (a gap), an image in the wrong shard, or an image decided twice.
 Exit codes otherwise as for audit, over the merged results.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
+			format, err := auditFormat(output, out == "", cmd.OutOrStdout())
+			if err != nil {
+				return usageErr(err)
+			}
 			if err := notAnInput(out, files); err != nil {
 				return usageErr(err)
 			}
@@ -412,7 +477,7 @@ Exit codes otherwise as for audit, over the merged results.`,
 				return usageErr(err)
 			}
 			defer closeOut()
-			writer, err := auditWriter(output, w, cmd.OutOrStdout())
+			writer, err := auditWriter(format, w)
 			if err != nil {
 				return usageErr(err)
 			}

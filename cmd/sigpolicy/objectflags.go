@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -28,9 +27,6 @@ func (o *objectFlags) register(cmd *cobra.Command, namespace *string) {
 
 // given reports whether objects were asked for, from files or a cluster.
 func (o *objectFlags) given() bool { return len(o.files) > 0 || o.cluster.requested() }
-
-// readsStdin reports whether the objects come from standard input.
-func (o *objectFlags) readsStdin() bool { return slices.Contains(o.files, "-") }
 
 // options are the decoding options the flags ask for.
 func (o *objectFlags) options(cmd *cobra.Command) policy.LoadOptions {

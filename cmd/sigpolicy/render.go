@@ -72,11 +72,8 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 				}
 			}
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			if errs := set.Validate(); len(errs) > 0 {
-				n := report(io.Discard, errOut, set)
-				for _, e := range errs {
-					fmt.Fprintln(out, "ERROR", e)
-				}
+			if len(set.Validate()) > 0 {
+				n := report(out, errOut, set)
 				return &exitError{code: exitRejected, err: fmt.Errorf("%d invalid object(s): nothing rendered", n)}
 			}
 			for _, n := range set.Notes {

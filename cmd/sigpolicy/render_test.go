@@ -116,3 +116,11 @@ func TestRenderCommandMCORefusesMirrorRule(t *testing.T) {
 		t.Errorf("output directory written despite the refusal")
 	}
 }
+
+func TestRenderCommandSchemaErrorWithoutRulesSkippedNote(t *testing.T) {
+	outDir := filepath.Join(t.TempDir(), "out")
+	runCases(t, []cliCase{
+		{"the API server's rules-skipped note is not printed", "apiVersion: config.openshift.io/v1\nkind: ClusterImagePolicy\nmetadata: {name: enum}\nspec:\n  scopes: [example.com]\n  policy:\n    rootOfTrust: {policyType: Unknown}\n",
+			[]string{"render", "-f", "-", "-o", outDir}, exitRejected, []string{`ClusterImagePolicy enum: spec.policy.rootOfTrust.policyType: Unsupported value: "Unknown"`}, []string{"1 invalid object(s)"}, []string{"<nil>", "some validation rules were not checked"}},
+	})
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +19,7 @@ type simulateFlags struct {
 func newSimulateCmd() *cobra.Command {
 	var f simulateFlags
 	cmd := &cobra.Command{
-		Use:   "simulate (-f PATH... | --root DIR | --policy FILE) --workload PATH...",
+		Use:   "simulate (-f PATH... | --cluster | --root DIR | --policy FILE) --workload PATH...",
 		Short: "Decide every image pull of whole workloads, namespace by namespace, before rollout",
 		Example: `  sigpolicy simulate -f examples/ --workload deploy/
   oc get deploy,cronjob -A -o yaml | sigpolicy simulate --cluster --workload - -o junit > simulate.xml`,
@@ -31,16 +30,20 @@ standard input) and decides the pull of every image of their containers,
 initContainers and ephemeralContainers as CRI-O would under the cluster's
 configuration, which comes from exactly one of (compiled once):
   -f PATH...            cluster objects (ClusterImagePolicy, ImagePolicy, ...),
-                        rendered as the MCO does
+                        rendered as the MCO does; "-" reads them from standard
+                        input, unless --workload reads it
+  --cluster             the same objects read from a live cluster (--kubeconfig,
+                        --context)
   --root DIR            a node's files under DIR/etc
   --policy FILE         a policy.json, with --registries-d DIR
 
 Each workload runs in its metadata.namespace (--default-namespace when it has
 none). A namespace with its own /etc/crio/policies/<namespace>.json is decided
 under it, any other under the cluster's /etc/containers/policy.json; each distinct image is decided once per policy
-file. The MCO's tag/digest hole (an ImagePolicy tag or digest scope silently
-overriding a ClusterImagePolicy in its namespace) is reported on the namespaces
-it affects.
+file. A namespace policy file that cannot be read fails that namespace's pulls
+(invalid-configuration), as in CRI-O, and no other. The MCO's tag/digest hole
+(an ImagePolicy tag or digest scope silently overriding a ClusterImagePolicy in
+its namespace) is reported on the namespaces it affects.
 
 Output: a table (namespace, workload, container, image, verdict, reason),
 -o json (the report with every decision's trace) or -o junit (one testsuite per
@@ -71,8 +74,9 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 		return usageErr(fmt.Errorf("--output must be table, json or junit, not %q", f.output))
 	case len(f.workloads) == 0:
 		return usageErr(fmt.Errorf("at least one --workload PATH is required"))
-	case f.source.readsStdin() && slices.Contains(f.workloads, "-"):
-		return usageErr(fmt.Errorf(`standard input ("-") can feed -f or --workload, not both`))
+	}
+	if err := stdinOnce(pathFlag{"-f", f.source.objects.files}, pathFlag{"--workload", f.workloads}); err != nil {
+		return usageErr(err)
 	}
 	if err := f.registry.check(); err != nil {
 		return usageErr(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -50,7 +51,7 @@ func TestSimulateCommand(t *testing.T) {
 			[]string{simulate.ErrNoWorkloads.Error()}, nil},
 		{"policies from stdin", policyDoc(key, "", "offline", "MatchRepository", "localhost:1"), []string{"simulate", "-f", "-", "--workload", offline, "--timeout", "10s"}, exitUndecided,
 			[]string{"localhost:1/app:1       undecided"}, nil, nil},
-		{"stdin for both", "", []string{"simulate", "-f", "-", "--workload", "-"}, exitUsage, nil, []string{"not both"}, nil},
+		{"stdin for both", "", []string{"simulate", "-f", "-", "--workload", "-"}, exitUsage, nil, []string{"not -f and --workload"}, nil},
 		{"node root", "", []string{"simulate", "--root", filepath.Join(dir, "no-such-root"), "--workload", allowed}, exitUsage, nil, []string{"no-such-root"}, nil},
 		{"invalid policies", "", []string{"simulate", "-f", writeFile(t, dir, "bad.yaml", policyDoc(key, "", "bad", "", "busybox")), "--workload", allowed}, exitUsage, nil,
 			[]string{"invalid policy resources", "invalid image scope format"}, nil},
@@ -153,4 +154,22 @@ func TestSimulateDenialOnFixtures(t *testing.T) {
 			t.Errorf("testcase %q: failure %+v", c.Name, c.Failure)
 		}
 	}
+}
+
+// TestSimulateBrokenNamespacePolicy: as in CRI-O, a namespace policy file
+// that cannot be read fails that namespace's pulls only.
+func TestSimulateBrokenNamespacePolicy(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"etc/containers", "etc/crio/policies"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(root, "etc/containers"), "policy.json", `{"default":[{"type":"insecureAcceptAnything"}]}`)
+	writeFile(t, filepath.Join(root, "etc/crio/policies"), "team.json", `{"default": [`)
+	workloads := writeFile(t, t.TempDir(), "pods.yaml", pod("a", "team", "quay.io/x/app:1")+pod("b", "other", "quay.io/x/app:1"))
+	runCases(t, []cliCase{
+		{"table", "", []string{"simulate", "--root", root, "--workload", workloads}, exitUsage,
+			[]string{"other      Pod/b     c          quay.io/x/app:1  allowed", "team       Pod/a     c          quay.io/x/app:1  invalid-configuration  namespace team: ", "team.json"}, nil, nil},
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,9 +30,6 @@ func (s *sourceFlags) register(cmd *cobra.Command, namespace *string) {
 	fl.StringVar(&s.policyFile, "policy", "", "policy.json to enforce")
 	fl.StringVar(&s.registriesD, "registries-d", "", "registries.d directory (with --policy)")
 }
-
-// readsStdin reports whether the policy source is standard input.
-func (s *sourceFlags) readsStdin() bool { return s.objects.readsStdin() }
 
 // compile loads and compiles the configuration once; every failure is a
 // usage or input error (exit 2), worded with the flags.
@@ -69,6 +67,30 @@ func (s *sourceFlags) compile(cmd *cobra.Command, registriesConf string) (*clust
 func (s *sourceFlags) checkNamespace(namespace string) error {
 	if namespace != "" && s.policyFile != "" {
 		return usageErr(fmt.Errorf("--namespace goes with -f or --root, not with --policy (a policy file applies to every namespace)"))
+	}
+	return nil
+}
+
+// pathFlag is a flag's paths, any of which may be "-" (standard input).
+type pathFlag struct {
+	name  string
+	paths []string
+}
+
+// stdinOnce refuses standard input named more than once, by one flag or
+// several: the first reader would take it all and the others read nothing,
+// deciding nothing.
+func stdinOnce(flags ...pathFlag) error {
+	var readers []string
+	for _, f := range flags {
+		for _, p := range f.paths {
+			if p == "-" {
+				readers = append(readers, f.name)
+			}
+		}
+	}
+	if len(readers) > 1 {
+		return fmt.Errorf(`standard input ("-") can feed one input only, not %s`, strings.Join(readers, " and "))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/sigpolicy/sigpolicy/internal/safetext"
 	"github.com/sigpolicy/sigpolicy/verify"
 	"github.com/spf13/cobra"
 )
@@ -111,7 +112,7 @@ func runVerify(cmd *cobra.Command, f *verifyFlags, images []string) error {
 	var decisions []*verify.Decision
 	for _, r := range results {
 		if r.Err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", r.Image, r.Err)
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", safetext.String(r.Image), excerpt(r.Err.Error()))
 			code = max(code, exitUsage)
 			continue
 		}

@@ -217,3 +217,16 @@ func TestVerifyPolicyInputIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyReferenceErrorIsSanitised: an image argument that does not
+// parse is echoed on standard error without its control characters.
+func TestVerifyReferenceErrorIsSanitised(t *testing.T) {
+	pol := writeFile(t, t.TempDir(), "policy.json", `{"default":[{"type":"insecureAcceptAnything"}]}`)
+	_, errOut, code := run(t, "", "verify", "--policy", pol, "Not/A"+hostileText)
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	if err := printable(errOut, true); err != nil {
+		t.Errorf("standard error: %v: %q", err, errOut)
+	}
+}
