@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigpolicy/sigpolicy/bench"
+	"github.com/sigpolicy/sigpolicy/fetch"
 )
 
 type benchFlags struct {
@@ -148,8 +149,10 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 		return &exitError{code: exitUndecided, err: err}
 	case errors.As(err, &optErr), errors.Is(err, bench.ErrEmptyWorkload):
 		return usageErr(err)
-	default: // the registry failed while the floor was planned, or fixture policies that do not load
+	case fetch.IsUndecided(err): // the registry could not be asked
 		return &exitError{code: exitUndecided, err: err}
+	default: // fixture policies that do not load, a work directory that cannot be written
+		return usageErr(err)
 	}
 	switch f.output {
 	case "json":

@@ -52,6 +52,14 @@ func TestBenchCommand(t *testing.T) {
 			wantCode: exitUndecided, wantErr: []string{"127.0.0.1:1"}},
 	})
 
+	t.Run("a work directory that cannot be made is not an unreachable registry", func(t *testing.T) {
+		t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+		_, errOut, code := run(t, "", "bench", "--scenarios", "key-tagged", "--decisions", "1")
+		if code != exitUsage {
+			t.Fatalf("exit %d, want %d: %s", code, exitUsage, errOut)
+		}
+	})
+
 	t.Run("JSON report", func(t *testing.T) {
 		out, errOut, code := run(t, "", "bench", "--scenarios", "key-rekor", "--duration", "200ms", "--concurrency", "2", "-o", "json")
 		if code != exitOK {

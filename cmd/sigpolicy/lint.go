@@ -73,7 +73,7 @@ Output is one line per finding (-o text) or a JSON document (-o json):
 "message"}], "summary": {"errors", "warnings", "info"}}.
 
 Exit codes: 0 no finding of severity warning or error, 1 at least one, 2 usage
-error or unreadable input.`,
+error or unreadable input, 4 the live cluster could not be read.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "text" && output != "json" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +52,7 @@ It prints each ImagePolicy's resulting status condition and the findings (tag or
 digest scopes that escape the MCO's conflict check).
 
 Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render,
-2 usage error, unreadable input or write failure.`,
+2 usage error, unreadable input or write failure, 4 the live cluster could not be read.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if toStdout && cmd.Flags().Changed("output") {
@@ -84,7 +83,7 @@ Exit codes: 0 rendered, 1 an object is invalid or the MCO would refuse to render
 					fmt.Fprintf(errOut, "warning: %v (rendered as the MCO would; pulls under its scopes will be denied)\n", e)
 				}
 			}
-			r, err := policy.Render(set, policy.RenderOptions{ReleaseImage: cmp.Or(releaseImage, set.ReleaseImage)})
+			r, err := policy.Render(set, policy.RenderOptions{ReleaseImage: releaseImage})
 			if err != nil {
 				return &exitError{code: exitRejected, err: fmt.Errorf("nothing rendered: %w", err)}
 			}

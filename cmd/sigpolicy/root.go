@@ -16,7 +16,8 @@ exactly as the API server and the Machine Config Operator do, and decides image
 pulls as CRI-O and the containers image library would.
 
 Exit codes: 0 success/allowed, 1 invalid or denied, 2 usage or input error,
-3 could not decide (registry unreachable, timeout, authentication).`,
+3 could not decide (registry unreachable, timeout, authentication), 4 the live
+cluster could not be read (--cluster, --kubeconfig).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
