@@ -248,7 +248,7 @@ func TestCatalogueAuditsAsVerifyDecides(t *testing.T) {
 			t.Fatal(err)
 		}
 		var listed []string
-		for ref, err := range audit.Release(t.Context(), client, set.Release) {
+		for ref, err := range audit.Release(t.Context(), client, set.Release, time.Minute) {
 			if err != nil {
 				t.Fatal(err)
 			}

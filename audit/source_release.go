@@ -12,6 +12,7 @@ import (
 	"iter"
 	"path"
 	"slices"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker/reference"
@@ -40,13 +41,18 @@ var ErrNoImageReferences = errors.New("not a release image: no " + ImageReferenc
 // the cluster pulls them: the release image itself by digest (the digest
 // its reference resolves to, through the mirrors), then each
 // spec.tags[].from.name of release-manifests/image-references, in file
-// order. The image is resolved and its layers read (last first, each
-// within 1 GiB and digest-verified before anything in it is used) through
-// c, so mirrors apply. The list is read from a release image that nothing
+// order, all read within timeout (none when 0). The image is resolved and
+// its layers read (last first, each within 1 GiB and digest-verified before
+// anything in it is used) through c, so mirrors apply. The list is read from a release image that nothing
 // has verified yet: its own result says whether CRI-O would pull it.
-func Release(ctx context.Context, c *fetch.Client, image string) iter.Seq2[Ref, error] {
+func Release(ctx context.Context, c *fetch.Client, image string, timeout time.Duration) iter.Seq2[Ref, error] {
 	return func(yield func(Ref, error) bool) {
-		refs, top, err := releaseReferences(ctx, c, image)
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if timeout > 0 { // as for a decision: the release read is bounded from when it starts
+			rctx, cancel = context.WithTimeout(ctx, timeout)
+		}
+		refs, top, err := releaseReferences(rctx, c, image)
+		cancel()
 		if err != nil {
 			yield(Ref{}, fmt.Errorf("release %s: %w", image, err))
 			return

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -47,7 +48,7 @@ func TestReleaseErrors(t *testing.T) {
 		{cat.Registry + "/scenarios/absent:v1", fetch.ErrNotFound},
 	} {
 		var got error
-		for _, err := range audit.Release(t.Context(), client, tc.image) {
+		for _, err := range audit.Release(t.Context(), client, tc.image, time.Minute) {
 			if err != nil {
 				got = err
 			}

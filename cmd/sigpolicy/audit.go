@@ -268,7 +268,7 @@ func auditSources(cmd *cobra.Command, f *auditFlags, client *fetch.Client) (iter
 		sources = append(sources, audit.Workloads(simulate.LoadOptions{Stdin: cmd.InOrStdin()}, warn, f.workloads...))
 	}
 	for _, r := range f.releases {
-		sources = append(sources, audit.Release(cmd.Context(), client, r))
+		sources = append(sources, audit.Release(cmd.Context(), client, r, f.registry.timeout))
 	}
 	for _, r := range f.repositories {
 		sources = append(sources, audit.Repository(cmd.Context(), client, r))

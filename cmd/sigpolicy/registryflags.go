@@ -53,7 +53,11 @@ func checkTimeout(d time.Duration) error {
 // fetchOptions are the registry client options the flags ask for, except
 // registries.conf, whose default depends on the command.
 func (r *registryFlags) fetchOptions() []fetch.Option {
-	opts := []fetch.Option{fetch.WithPlatform(r.platform), fetch.WithInsecureRegistries(r.insecure...)}
+	// No request outlives --timeout: a decision's deadline bounds its own
+	// requests, and this bounds those outside any decision (audit's
+	// listings and release image).
+	opts := []fetch.Option{fetch.WithPlatform(r.platform), fetch.WithInsecureRegistries(r.insecure...),
+		fetch.WithRequestTimeout(min(r.timeout, fetch.DefaultRequestTimeout))}
 	if r.authfile != "" {
 		opts = append(opts, fetch.WithAuthFile(r.authfile))
 	}

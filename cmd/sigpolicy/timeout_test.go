@@ -53,6 +53,8 @@ func TestTimeouts(t *testing.T) {
 		{"simulate", "-f", policy, "--workload", workload},
 		{"fixtures", "push", "--registry", silent, "--scenarios", "key-tagged", "--out", t.TempDir()},
 		{"bench", "--registry", silent, "--scenarios", "key-tagged"},
+		{"audit", "-f", policy, "--release", silent + "/release:4.99"},
+		{"audit", "-f", policy, "--repository", silent + "/app"},
 	} {
 		for _, bad := range []string{"0", "0s", "-1s"} {
 			cases = append(cases, cliCase{desc: cmd[0] + " --timeout " + bad, args: append(append([]string(nil), cmd...), "--timeout", bad),
