@@ -11,7 +11,7 @@ export CGO_ENABLED ?= 0
 all: lint build test
 
 build:
-	$(GO) build $(GOFLAGS_T) -buildvcs=auto -o $(BIN) ./cmd/sigpolicy
+	$(GO) build $(GOFLAGS_T) -o $(BIN) ./cmd/sigpolicy
 
 test:
 	$(GO) test $(GOFLAGS_T) ./...

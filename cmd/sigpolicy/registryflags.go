@@ -21,7 +21,7 @@ type registryFlags struct {
 
 func (r *registryFlags) register(fl *pflag.FlagSet, registriesConfHelp, concurrencyHelp string) {
 	fl.StringVar(&r.platform, "platform", fetch.DefaultPlatform, "platform picked from manifest lists (os/arch[/variant])")
-	fl.DurationVar(&r.timeout, "timeout", defaultTimeout, "deadline for each image's decision (must be positive)")
+	fl.DurationVar(&r.timeout, "timeout", defaultTimeout, "deadline for each image's decision and for any registry request (must be positive)")
 	fl.StringVar(&r.authfile, "authfile", "", "registry credentials (default: $REGISTRY_AUTH_FILE, then the containers library's auth files)")
 	fl.StringSliceVar(&r.insecure, "insecure-registry", nil, "registry host[:port] reached over plain HTTP (loopback hosts always are)")
 	fl.StringVar(&r.registriesConf, "registries-conf", "", registriesConfHelp)
