@@ -64,9 +64,6 @@ func (f *Fixtures) Close() error {
 	return f.server.Close()
 }
 
-// bulkPrefix starts the scenario name of every bulk entry (docs/catalogue.md).
-const bulkPrefix = "bulk-"
-
 // selected returns a copy of cat with the entries s decides: only the bulk
 // ones when bulk images were asked for and no scenario given; otherwise all
 // but the hostile ones, unless their scenario is named.
@@ -83,7 +80,7 @@ func selected(cat *fixtures.Catalogue, s Selection) *fixtures.Catalogue {
 	out.Scenarios = nil
 	for _, e := range cat.Entries {
 		switch {
-		case bulkOnly && !strings.HasPrefix(e.Scenario, bulkPrefix):
+		case bulkOnly && !strings.HasPrefix(e.Scenario, fixtures.BulkPrefix):
 		case e.Hostile != hostile.None && !named[e.Scenario]:
 		default:
 			out.Entries = append(out.Entries, e)
