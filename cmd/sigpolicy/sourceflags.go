@@ -60,6 +60,11 @@ func (s *sourceFlags) compile(cmd *cobra.Command, registriesConf string) (*clust
 	case s.objects.withDefault && !s.objects.given():
 		return nil, usageErr(errors.New("--openshift-default-policy goes with cluster objects: node files already hold what the cluster rendered"))
 	}
+	if compiled.Set != nil { // objects skipped (another kind, a typo'd kind) are said, as validate says them
+		for _, n := range compiled.Set.Notes {
+			fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
+		}
+	}
 	return compiled, nil
 }
 

@@ -230,3 +230,22 @@ func TestVerifyReferenceErrorIsSanitised(t *testing.T) {
 		t.Errorf("standard error: %v: %q", err, errOut)
 	}
 }
+
+// TestSkippedObjectsAreSaid: an object the decoder skips (a kind misspelt)
+// is noted by every command that decides pulls, as validate notes it: its
+// scope is not governed, and the user must be able to see why.
+func TestSkippedObjectsAreSaid(t *testing.T) {
+	dir := t.TempDir()
+	objects := writeFile(t, dir, "objects.yaml", policyDoc(exampleKeyData(t), "", "p", "MatchRepository", "quay.io/signed")+
+		"---\napiVersion: config.openshift.io/v1\nkind: ClusterImagePolicies\nmetadata:\n  name: typo\n")
+	workload := writeFile(t, dir, "pod.yaml", pod("a", "team", "quay.io/other/app@sha256:"+strings.Repeat("a", 64)))
+	for _, args := range [][]string{
+		{"verify", "-f", objects, "quay.io/other/app@sha256:" + strings.Repeat("a", 64)},
+		{"simulate", "-f", objects, "--workload", workload},
+	} {
+		_, errOut, _ := run(t, "", args...)
+		if !strings.Contains(errOut, "note:") || !strings.Contains(errOut, "ClusterImagePolicies") {
+			t.Errorf("%s: the skipped object is not said:\n%s", args[0], errOut)
+		}
+	}
+}
