@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.podman.io/image/v5/docker/reference"
 
@@ -67,7 +68,13 @@ func (e *Engine) decideCandidates(ctx context.Context, image string, refs []refe
 		d = e.decide(ctx, image, ref)
 		var pullError string
 		if d.Allowed && d.Digest == "" {
-			if _, err := e.fetcher.Resolve(ctx, ref); err != nil {
+			trace := &fetch.Trace{} // its requests are the decision's too
+			start := time.Now()
+			_, err := e.fetcher.Resolve(fetch.WithTrace(ctx, trace), ref)
+			d.Requests = append(d.Requests, trace.Requests()...)
+			d.Timings.Resolve += time.Since(start)
+			d.Timings.Total += time.Since(start)
+			if err != nil {
 				d.Allowed, d.Outcome = false, OutcomeDenied
 				if fetch.IsUndecided(err) {
 					d.Outcome = OutcomeUndecided

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/sigpolicy/sigpolicy/cluster"
+	"github.com/sigpolicy/sigpolicy/fetch"
 	"github.com/sigpolicy/sigpolicy/fixtures"
 	"github.com/sigpolicy/sigpolicy/fixtures/fixturetest"
 	"github.com/sigpolicy/sigpolicy/policy/node"
@@ -91,6 +93,9 @@ func TestShortNamesAsCRIOPullsThem(t *testing.T) {
 		}
 		if d.Allowed || d.Outcome != verify.OutcomeUndecided || len(d.Candidates) != 2 || d.Reference != otherHost+"/app:v1" {
 			t.Fatalf("%s %s (%s), candidates %+v", d.Outcome, d.Reference, d.Reason, d.Candidates)
+		}
+		if !slices.ContainsFunc(d.Requests, func(r fetch.Request) bool { return strings.Contains(r.URL, otherHost+"/v2/app/manifests/v1") }) {
+			t.Errorf("the pull's lookup is not among the decision's requests: %+v", d.Requests)
 		}
 	})
 	t.Run("an alias is the only candidate", func(t *testing.T) {
