@@ -221,29 +221,15 @@ func TestListingsEnd(t *testing.T) {
 // refusal; an empty page without one ends the listing, however many empty
 // pages came before it.
 func TestEmptyLastPage(t *testing.T) {
-	var served int
-	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !strings.HasSuffix(r.URL.Path, "/tags/list") {
-				next.ServeHTTP(w, r)
-				return
-			}
-			served++
-			if served <= maxEmptyListPages {
-				w.Header().Set("Link", fmt.Sprintf(`<%s?page=%d>; rel="next"`, r.URL.Path, served))
-			}
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprint(w, `{"tags":[]}`)
-		})
-	})
+	reg, served := tagPages(t, maxEmptyListPages+1, "", func(int) string { return "" })
 	for tag, err := range newTestClient(t).Tags(testContext(t), reg.ref(t, "ns/app:x")) {
 		if err != nil {
-			t.Fatalf("after %d pages: %v; want the listing to end", served, err)
+			t.Fatalf("after %d pages: %v; want the listing to end", *served, err)
 		}
 		t.Errorf("unexpected tag %q", tag)
 	}
-	if served != maxEmptyListPages+1 {
-		t.Errorf("%d pages read, want %d", served, maxEmptyListPages+1)
+	if *served != maxEmptyListPages+1 {
+		t.Errorf("%d pages read, want %d", *served, maxEmptyListPages+1)
 	}
 }
 
@@ -252,21 +238,7 @@ func TestEmptyLastPage(t *testing.T) {
 func TestPagesReadAreNotKept(t *testing.T) {
 	const pages, pad = 40, 512 << 10
 	padding := strings.Repeat("p", pad)
-	var served int
-	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !strings.HasSuffix(r.URL.Path, "/tags/list") {
-				next.ServeHTTP(w, r)
-				return
-			}
-			served++
-			if served < pages {
-				w.Header().Set("Link", fmt.Sprintf(`<%s?page=%d&pad=%s>; rel="next"`, r.URL.Path, served, padding))
-			}
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"tags":["t%d"]}`, served)
-		})
-	})
+	reg, _ := tagPages(t, pages, "&pad="+padding, func(n int) string { return fmt.Sprintf(`"t%d"`, n) })
 	var before, during runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -286,4 +258,26 @@ func TestPagesReadAreNotKept(t *testing.T) {
 	if grown := int64(during.HeapAlloc) - int64(before.HeapAlloc); grown > pages*pad/4 {
 		t.Errorf("heap grew by %d bytes over %d pages with %d-byte links: the URLs are kept", grown, pages, pad)
 	}
+}
+
+// tagPages serves a tags/list of pages pages, each with tags(n) as its
+// JSON tag list (n counts from 1) and, but for the last, a next link whose
+// query ends with extra; it returns the registry and the pages served.
+func tagPages(t *testing.T, pages int, extra string, tags func(n int) string) (*testRegistry, *int) {
+	served := new(int)
+	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/tags/list") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			*served++
+			if *served < pages {
+				w.Header().Set("Link", fmt.Sprintf(`<%s?page=%d%s>; rel="next"`, r.URL.Path, *served, extra))
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"tags":[%s]}`, tags(*served))
+		})
+	})
+	return reg, served
 }
