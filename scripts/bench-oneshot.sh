@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# One-shot `sigpolicy verify` against a hello-world Go process, measured in
-# the same hyperfine run (Debian's hyperfine): the fixtures' key-signed image
-# on the embedded registry (loopback), decided from a node root (--root, the
-# rendered files) and from the cluster objects (-f), beside `sigpolicy
-# version` (start-up alone) and a hello-world built with the same flags.
-# Each of ROUNDS rounds is one hyperfine run; every figure is a ratio of
-# medians to the hello-world of the same round (docs/performance.md).
+# One-shot `sigpolicy verify` against its references, measured in the same
+# hyperfine run (Debian's hyperfine): the fixtures' key-signed image on the
+# embedded registry (loopback), decided
+#   - by a hello-world Go process (start-up alone, no decision);
+#   - by the floor (bench/oneshotfloor): the same requests and the one ECDSA
+#     verification, standard library only;
+#   - by the containers library in a process of its own (bench/oneshotlibrary)
+#     from the rendered node files, as CRI-O decides a pull;
+#   - by sigpolicy's engine alone (bench/oneshotengine) from the same files;
+#   - by `sigpolicy version` (the whole binary's start-up), `sigpolicy verify
+#     --root` (the node files) and `sigpolicy verify -f` (the cluster objects).
+# Every binary is built with the same flags. Each of ROUNDS rounds is one
+# hyperfine run; every figure is a ratio of medians within a round
+# (docs/performance.md).
 #
 # Usage: scripts/bench-oneshot.sh [ROUNDS (default 3)] [RUNS per command (default 60)]
 # BIN=path uses that sigpolicy binary instead of building one.
@@ -33,10 +40,14 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 bin=${BIN:-}
+build() { "$GO" build -tags containers_image_openpgp -o "$@"; }
 if [ -z "$bin" ]; then
 	bin=$work/sigpolicy
-	"$GO" build -tags containers_image_openpgp -o "$bin" ./cmd/sigpolicy
+	build "$bin" ./cmd/sigpolicy
 fi
+for program in oneshotfloor oneshotlibrary oneshotengine; do
+	build "$work/$program" ./bench/$program
+done
 mkdir "$work/hello"
 cat >"$work/hello/main.go" <<'GO'
 package main
@@ -46,7 +57,7 @@ import "fmt"
 func main() { fmt.Println("hello, world") }
 GO
 printf 'module hello\n\ngo 1.26.0\n' >"$work/hello/go.mod"
-(cd "$work/hello" && "$GO" build -tags containers_image_openpgp -o hello .)
+(cd "$work/hello" && build hello .)
 
 "$bin" fixtures serve --scenarios key-tagged --out "$work/fixtures" >"$work/addr" 2>"$work/serve.log" &
 pid=$!
@@ -58,21 +69,40 @@ done
 addr=$(head -1 "$work/addr")
 policy=$work/fixtures/policies/key-tagged-matchrepository.yaml
 image=$addr/scenarios/key-tagged:v1
-"$bin" render -f "$policy" -o "$work/root" >/dev/null
-"$bin" verify --root "$work/root" "$image" >/dev/null # allowed, or the script stops here
+root=$work/root
+etc=$root/etc/containers
+"$bin" render -f "$policy" -o "$root" >/dev/null
+sed -n 's/^ *keyData: *//p' "$policy" | base64 -d >"$work/key.pem"
 
-names=(hello version "verify --root" "verify -f")
+names=(hello floor library engine version "verify --root" "verify -f")
+commands=(
+	"$work/hello/hello"
+	"$work/oneshotfloor $image $work/key.pem"
+	"$work/oneshotlibrary $root $image"
+	"$work/oneshotengine $etc/policy.json $etc/registries.d $etc/registries.conf $image"
+	"$bin version"
+	"$bin verify --root $root $image"
+	"$bin verify -f $policy $image"
+)
+# Every decider must allow the image before it is timed: exit 0 (sigpolicy
+# exits 1 for a denial), and the three small programs print "allowed".
+for i in 1 2 3 5 6; do
+	if ! out=$(${commands[$i]} 2>&1) || { [ "$i" -le 3 ] && [ "$out" != allowed ]; }; then
+		echo "bench-oneshot: ${names[$i]} did not allow $image: $out" >&2
+		exit 3
+	fi
+done
+
 for round in $(seq "$rounds"); do
-	hyperfine -N --style none --warmup 5 --runs "$runs" --export-csv "$work/round.csv" \
-		"$work/hello/hello" "$bin version" "$bin verify --root $work/root $image" "$bin verify -f $policy $image" >/dev/null
+	hyperfine -N --style none --warmup 5 --runs "$runs" --export-csv "$work/round.csv" "${commands[@]}" >/dev/null
 	# Columns: command,mean,stddev,median,user,system,min,max (seconds).
 	awk -F, -v round="$round" -v names="$(IFS=,; echo "${names[*]}")" '
-		BEGIN { split(names, n, ",") }
-		NR == 1 { next }
-		{ median[NR-1] = $4 }
+		BEGIN { n = split(names, name, ",") }
+		NR > 1 { median[NR-1] = $4 }
 		END {
-			printf "round %d:", round
-			for (i = 1; i <= 4; i++) printf "  %s %.2f ms (%.2f×)", n[i], median[i]*1000, median[i]/median[1]
-			printf "\n"
+			printf "round %d: %-14s %9s %9s %9s %9s\n", round, "", "median", "/hello", "/floor", "/library"
+			for (i = 1; i <= n; i++)
+				printf "         %-14s %6.2f ms %9.2f %9.2f %9.2f\n", name[i], median[i]*1000,
+					median[i]/median[1], median[i]/median[2], median[i]/median[3]
 		}' "$work/round.csv"
 done

@@ -28,11 +28,7 @@ const Module = "github.com/sigpolicy/sigpolicy"
 // to the module, such as "policy/node").
 func AllowOnly(t *testing.T, allowed ...string) {
 	t.Helper()
-	out, err := exec.Command(goCommand(), "list", "-tags", "containers_image_openpgp", "-deps", "-f", "{{.ImportPath}}", ".").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	lines := strings.Fields(string(out))
+	lines := list(t, "{{.ImportPath}}")
 	self := lines[len(lines)-1] // -deps lists the package itself last
 	for _, dep := range lines {
 		rel, ok := strings.CutPrefix(dep, Module+"/")
@@ -41,6 +37,41 @@ func AllowOnly(t *testing.T, allowed ...string) {
 		}
 		t.Errorf("%s depends on %s; its layer allows only %q", strings.TrimPrefix(self, Module+"/"), rel, allowed)
 	}
+}
+
+// Forbid fails t when the package in the current directory depends,
+// directly or not, on a package whose import path starts with one of
+// prefixes ("k8s.io/").
+func Forbid(t *testing.T, prefixes ...string) {
+	t.Helper()
+	for _, dep := range list(t, "{{.ImportPath}}") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(dep, p) {
+				t.Errorf("depends on %s, under %s", dep, p)
+			}
+		}
+	}
+}
+
+// StandardOnly fails t when the package in the current directory depends
+// on anything outside the standard library.
+func StandardOnly(t *testing.T) {
+	t.Helper()
+	lines := list(t, "{{if not .Standard}}{{.ImportPath}}{{end}}")
+	for _, dep := range lines[:len(lines)-1] {
+		t.Errorf("depends on %s, outside the standard library", dep)
+	}
+}
+
+// list is `go list -deps -f format` of the package in the current
+// directory, one non-empty line per package, the package itself last.
+func list(t *testing.T, format string) []string {
+	t.Helper()
+	out, err := exec.Command(goCommand(), "list", "-tags", "containers_image_openpgp", "-deps", "-f", format, ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	return strings.Fields(string(out))
 }
 
 func goCommand() string {

@@ -62,13 +62,19 @@ func WriteNode(root string, in Inputs) (*Node, error) {
 			return nil, fmt.Errorf("libref: %w", err)
 		}
 	}
+	return OpenNode(root), nil
+}
+
+// OpenNode is the node whose files are already under root, at the Paths
+// WriteNode uses (where `sigpolicy render -o` writes them).
+func OpenNode(root string) *Node {
 	return &Node{Root: root, sys: types.SystemContext{
 		SignaturePolicyPath:         filepath.Join(root, PolicyPath),
-		RegistriesDirPath:           regD,
+		RegistriesDirPath:           filepath.Join(root, RegistriesDPath),
 		SystemRegistriesConfPath:    filepath.Join(root, RegistriesConfPath),
 		SystemRegistriesConfDirPath: filepath.Join(root, RegistriesConfPath+".d"),
 		AuthFilePath:                filepath.Join(root, "run/containers/auth.json"),
-	}}, nil
+	}}
 }
 
 // AllowedInstance decides one pull of imageRef (a docker reference without
