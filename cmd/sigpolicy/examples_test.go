@@ -43,7 +43,7 @@ func TestEveryCommandHasWorkingExamples(t *testing.T) {
 				t.Fatalf("no Examples section")
 			}
 			for _, args := range lines {
-				cmd, rest, err := newRootCmd().Find(args)
+				cmd, rest, err := newRootCmdFor(args).Find(args)
 				if err != nil {
 					t.Errorf("%q: %v", args, err)
 					continue

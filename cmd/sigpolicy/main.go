@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	root := newRootCmd()
+	root := newRootCmdFor(os.Args[1:])
 	err := root.Execute()
 	if err == nil {
 		return

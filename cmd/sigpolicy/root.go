@@ -4,7 +4,32 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newRootCmd() *cobra.Command {
+// subcommands are the root's commands, each built by its constructor (help
+// lists them sorted).
+var subcommands = []struct {
+	name string
+	new  func() *cobra.Command
+}{
+	{"version", newVersionCmd},
+	{"fixtures", newFixturesCmd},
+	{"validate", newValidateCmd},
+	{"render", newRenderCmd},
+	{"verify", newVerifyCmd},
+	{"lint", newLintCmd},
+	{"simulate", newSimulateCmd},
+	{"bench", newBenchCmd},
+	{"audit", newAuditCmd},
+}
+
+// newRootCmd is the whole command tree.
+func newRootCmd() *cobra.Command { return newRootCmdFor(nil) }
+
+// newRootCmdFor is the command tree for args (the command line after the
+// program name): when args starts with a command's name, the root holds
+// only that command, so that a one-shot run does not build every other
+// command and its flags; otherwise (help, completion, a mistyped command)
+// the whole tree.
+func newRootCmdFor(args []string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "sigpolicy",
 		Short: "Validate, render and enforce OpenShift sigstore image policies outside a cluster",
@@ -21,16 +46,14 @@ cluster could not be read (--cluster, --kubeconfig).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(
-		newVersionCmd(),
-		newFixturesCmd(),
-		newValidateCmd(),
-		newRenderCmd(),
-		newVerifyCmd(),
-		newLintCmd(),
-		newSimulateCmd(),
-		newBenchCmd(),
-		newAuditCmd(),
-	)
+	for _, c := range subcommands {
+		if len(args) > 0 && args[0] == c.name {
+			root.AddCommand(c.new())
+			return root
+		}
+	}
+	for _, c := range subcommands {
+		root.AddCommand(c.new())
+	}
 	return root
 }
