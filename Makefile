@@ -6,7 +6,7 @@ GOFLAGS_T := -tags $(TAGS)
 BIN       := bin/sigpolicy
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test lint demo bench fuzz test-integration clean
+.PHONY: all build test lint demo bench bench-oneshot fuzz test-integration clean
 
 all: lint build test
 
@@ -25,6 +25,11 @@ demo: build
 
 bench:
 	$(GO) test $(GOFLAGS_T) -run '^$$' -bench . -benchmem ./...
+
+# One-shot `sigpolicy verify` beside a hello-world, the floor, the library's
+# one-shot and the libraries' start-up (Debian's hyperfine).
+bench-oneshot:
+	./scripts/bench-oneshot.sh
 
 # Fuzz every target for FUZZTIME (default 5s) each.
 fuzz:
