@@ -141,16 +141,17 @@ func TestCompile(t *testing.T) {
 	}
 }
 
-// TestEmptyListsTrustNothing: an empty key or Rekor key list, which the
-// parser refuses, compiles into a root that authenticates no signature. The
-// SET is valid for the log's key, so only the empty list can refuse it.
-func TestEmptyListsTrustNothing(t *testing.T) {
-	seed := []byte("empty lists")
+// signedPayload is a payload signed with a deterministic ECDSA key, and the
+// hashedrekord body a log would record for it.
+type signedPayload struct {
+	signer       *material.KeyPair
+	payload, sig []byte
+	body         []byte
+}
+
+func newSignedPayload(t *testing.T, seed []byte) signedPayload {
+	t.Helper()
 	signer, err := material.NewKeyPair(seed, "signer", material.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := material.NewLog(seed, "log")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,21 @@ func TestEmptyListsTrustNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := log.DeterministicSET(body, 1700000000, 42)
+	return signedPayload{signer: signer, payload: payload, sig: sig, body: body}
+}
+
+// TestEmptyListsTrustNothing: an empty key or Rekor key list, which the
+// parser refuses, compiles into a root that authenticates no signature. The
+// SET is valid for the log's key, so only the empty list can refuse it.
+func TestEmptyListsTrustNothing(t *testing.T) {
+	seed := []byte("empty lists")
+	log, err := material.NewLog(seed, "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSignedPayload(t, seed)
+	signer, payload, sig := s.signer, s.payload, s.sig
+	set, err := log.DeterministicSET(s.body, 1700000000, 42)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,20 +24,7 @@ func TestSETMemoChangesNoVerdict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := material.NewKeyPair(seed, "signer", material.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload := []byte("payload")
-	sig, err := signer.SignDeterministic(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entry := material.Entry{KeyOrCertPEM: signer.PublicPEM(), Signature: sig, PayloadHash: sha256.Sum256(payload)}
-	body, err := material.Body(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := newSignedPayload(t, seed).body
 	set := func(l *material.Log, body []byte) []byte {
 		s, err := l.DeterministicSET(body, 1700000000, 42)
 		if err != nil {
