@@ -32,16 +32,7 @@ if ! command -v hyperfine >/dev/null; then
 	exit 2
 fi
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid"
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/lib.sh"
 
 bin=${BIN:-}
 build() { "$GO" build -tags containers_image_openpgp -o "$@"; }
@@ -80,14 +71,8 @@ GO
 printf 'module hello\n\ngo 1.26.0\n' >"$work/hello/go.mod"
 (cd "$work/hello" && build hello .)
 
-"$bin" fixtures serve --scenarios key-tagged --out "$work/fixtures" >"$work/addr" 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 600); do
-	[ -s "$work/addr" ] && break
-	kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 3; }
-	sleep 0.1
-done
-addr=$(head -1 "$work/addr")
+serve_fixtures "$bin" "$work/fixtures" --scenarios key-tagged
+addr=$registry
 policy=$work/fixtures/policies/key-tagged-matchrepository.yaml
 image=$addr/scenarios/key-tagged:v1
 root=$work/root

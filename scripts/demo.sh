@@ -4,16 +4,7 @@
 # whose mirror lacks a signature, and the audit that finds it and fixes it.
 set -euo pipefail
 bin=${BIN:-bin/sigpolicy}
-work=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
 bold=$'\033[1m' dim=$'\033[2m' off=$'\033[0m'
 [ -t 1 ] || bold='' dim='' off=''
@@ -38,15 +29,7 @@ Rekor, BYOPKI; good and bad signatures) and asks about a few of them.
 TEXT
 
 scenarios=key-tagged,key-untagged,key-unknown,key-tampered-payload,fulcio-rekor,fulcio-wrong-email,pki-intermediates-in-policy,pki-wrong-hostname,list-per-platform,audit-mirror
-"$bin" fixtures serve --scenarios "$scenarios" --out "$work" >"$work/serve.log" 2>&1 &
-pid=$!
-for _ in $(seq 300); do
-	grep -q '^serving' "$work/serve.log" 2>/dev/null && break
-	kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-	sleep 0.1
-done
-registry=$(sed -n 's/^serving \([^ ]*\) until interrupted$/\1/p' "$work/serve.log")
-[ -n "$registry" ] || { cat "$work/serve.log"; exit 1; }
+serve_fixtures "$bin" "$work" --scenarios "$scenarios"
 say "embedded registry at $registry; each image's policy (a ClusterImagePolicy) is in policies/"
 
 # verify IMAGE POLICY-FILE

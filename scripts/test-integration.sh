@@ -28,16 +28,7 @@ for bin in "$CHROMIUM_BIN" "$KUBECTL_BIN"; do
 	fi
 done
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid"
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/lib.sh"
 
 # start_registry PORT: starts the registry, returns 0 once /v2/ answers.
 start_registry() {
