@@ -21,7 +21,7 @@ func (c *Client) Catalog(ctx context.Context, host, prefix string) iter.Seq2[str
 			yield("", err)
 			return
 		}
-		for repo, err := range c.entries(ctx, ep, "listing the catalog of "+host, "/v2/_catalog?n="+itoa(pageSize), "repositories") {
+		for repo, err := range c.entries(ctx, ep, "listing the catalog of "+host, "/v2/_catalog?n="+itoa(pageSize), func(l *listing) []string { return l.Repositories }) {
 			if err == nil && !strings.HasPrefix(repo, prefix) {
 				continue
 			}

@@ -281,3 +281,38 @@ func tagPages(t *testing.T, pages int, extra string, tags func(n int) string) (*
 	})
 	return reg, served
 }
+
+// TestListingKeysIgnoreCase: a listing's "tags" and "repositories" are
+// read whatever their case, as the library's struct decoding reads them.
+func TestListingKeysIgnoreCase(t *testing.T) {
+	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/tags/list"):
+				fmt.Fprint(w, `{"name":"ns/app","Tags":["v1","v2"]}`)
+			case r.URL.Path == "/v2/_catalog":
+				fmt.Fprint(w, `{"REPOSITORIES":["ns/app"]}`)
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	})
+	c := newTestClient(t)
+	var got []string
+	for tag, err := range c.Tags(testContext(t), reg.ref(t, "ns/app:x")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tag)
+	}
+	for repo, err := range c.Catalog(testContext(t), reg.host, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, repo)
+	}
+	if want := []string{"v1", "v2", "ns/app"}; !slices.Equal(got, want) {
+		t.Errorf("listed %q, want %q", got, want)
+	}
+}

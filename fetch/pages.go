@@ -21,48 +21,34 @@ const (
 	maxEmptyListPages = 3
 )
 
-// emptyPages counts the empty pages of a listing in a row that had a next
-// page.
-type emptyPages int
-
-// see records a page of n entries, with a next page or not; an error once
-// too many came empty, each with a next page. An empty last page only ends
-// the listing.
-func (e *emptyPages) see(n int, more bool, op string) error {
-	if n > 0 || !more {
-		*e = 0
-		return nil
-	}
-	if *e++; *e > maxEmptyListPages {
-		return &Error{Kind: ErrMalformed, Op: op, Expected: "entries, or no next page", Got: fmt.Sprintf("%d empty pages in a row, each with a next link", *e)}
-	}
-	return nil
+// listing is a page of a tag or catalog listing, decoded as the library
+// decodes it: one struct, keys matched without regard to case.
+type listing struct {
+	Tags         []string `json:"tags"`
+	Repositories []string `json:"repositories"`
 }
 
-// entries yields the strings of a paginated listing whose pages are JSON
-// objects holding them under field ("tags", "repositories"), stopping at
-// the first error.
-func (c *Client) entries(ctx context.Context, ep *endpoint, op, first, field string) iter.Seq2[string, error] {
+// entries yields the strings of a paginated listing, those pick takes from
+// each page, stopping at the first error. Empty pages with a next link
+// count towards maxEmptyListPages; an empty last page only ends the listing.
+func (c *Client) entries(ctx context.Context, ep *endpoint, op, first string, pick func(*listing) []string) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		var empty emptyPages
+		empty := 0
 		for pg, err := range c.pages(ctx, ep, op, first) {
 			if err != nil {
 				yield("", err)
 				return
 			}
-			var page map[string]json.RawMessage
-			var list []string
-			err := json.Unmarshal(pg.body, &page)
-			if err == nil && page[field] != nil {
-				err = json.Unmarshal(page[field], &list)
+			var page listing
+			if err := json.Unmarshal(pg.body, &page); err != nil {
+				yield("", &Error{Kind: ErrMalformed, Op: op, Err: err})
+				return
 			}
-			if err == nil {
-				err = empty.see(len(list), pg.more, op)
-			} else {
-				err = &Error{Kind: ErrMalformed, Op: op, Err: err}
-			}
-			if err != nil {
-				yield("", err)
+			list := pick(&page)
+			if len(list) > 0 || !pg.more {
+				empty = 0
+			} else if empty++; empty > maxEmptyListPages {
+				yield("", &Error{Kind: ErrMalformed, Op: op, Expected: "entries, or no next page", Got: fmt.Sprintf("%d empty pages in a row, each with a next link", empty)})
 				return
 			}
 			for _, entry := range list {

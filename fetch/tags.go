@@ -58,7 +58,7 @@ func (c *Client) Tags(ctx context.Context, repo reference.Named) iter.Seq2[strin
 			yield("", err)
 			return
 		}
-		for tag, err := range c.entries(ctx, ep, "listing tags of "+repo.Name(), "/v2/"+key.repo+"/tags/list?n="+itoa(pageSize), "tags") {
+		for tag, err := range c.entries(ctx, ep, "listing tags of "+repo.Name(), "/v2/"+key.repo+"/tags/list?n="+itoa(pageSize), func(l *listing) []string { return l.Tags }) {
 			if !yield(tag, err) || err != nil {
 				return
 			}
