@@ -324,6 +324,37 @@ func TestRefusalAfterAnOpenPing(t *testing.T) {
 	}
 }
 
+// TestRefusalAtARedirectTarget: a 403 from the host a blob request was
+// redirected to (an expired signed URL on a CDN) is not blamed on the
+// registry's credentials, which were accepted and never sent there.
+func TestRefusalAtARedirectTarget(t *testing.T) {
+	cdn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	defer cdn.Close()
+	var on, redirect atomic.Bool
+	reg := newTestRegistry(t, func(next http.Handler) http.Handler {
+		auth := basicAuth(&on, "alice", "secret")(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if redirect.Load() && strings.Contains(r.URL.Path, "/blobs/") {
+				http.Redirect(w, r, cdn.URL+"/signed", http.StatusTemporaryRedirect)
+				return
+			}
+			auth.ServeHTTP(w, r)
+		})
+	})
+	d := reg.pushImage(t, "ns/app:v1")
+	reg.pushSignatures(t, "ns/app", d, "signed")
+	on.Store(true)
+	redirect.Store(true)
+	c := newTestClient(t, WithAuthFile(writeAuthFile(t, reg.host, "alice", "secret")))
+	_, err := resolveAndRead(testContext(t), c, reg)
+	want := "(credentials: none sent to " + strings.TrimPrefix(cdn.URL, "http://") + ", where the registry redirected the request)"
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want ErrAuth saying %q", err, want)
+	}
+}
+
 // TestTokenRealmNotFoundIsNoAnswer: a realm that answers 404 or
 // MANIFEST_UNKNOWN, here once the first token has expired, has not said
 // "no signatures": reading them fails, as do proofs of their digest.

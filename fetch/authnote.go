@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,16 +12,32 @@ import (
 	"go.podman.io/image/v5/types"
 )
 
-// noteCredentials completes an ErrAuth error of ep with what was sent and
-// where it came from, as a user fixing a 401 needs to know: the auth file
-// that supplied the refused credentials, or the files searched in vain. It
-// runs only on a refusal, so a pull never pays for it.
-func (c *Client) noteCredentials(ep *endpoint, err error) error {
+// noteCredentials completes an ErrAuth error of the endpoint key with what
+// was sent and where it came from, as a user fixing a 401 needs to know:
+// the auth file that supplied the refused credentials, or the files searched
+// in vain. It runs only on a refusal, so a pull never pays for it.
+func (c *Client) noteCredentials(key endpointKey, challenged bool, err error) error {
 	e, ok := asError(err)
 	if !ok || e.Kind != ErrAuth || e.Credentials != "" {
 		return err
 	}
-	e.Credentials = c.credentialSource(ep.key, ep.challenged)
+	e.Credentials = c.credentialSource(key, challenged)
+	return err
+}
+
+// refused is the error for ep's request answered with resp, not 200, its
+// credentials noted: the registry's own when the registry answered; none
+// when a redirect led to another host (a signed blob URL on a CDN), to
+// which the transports send no credentials.
+func (c *Client) refused(ep *endpoint, op, url string, resp *http.Response) error {
+	err := statusError(op, url, resp)
+	host := resp.Request.URL.Host
+	if _, rest, _ := strings.Cut(ep.base, "://"); strings.HasPrefix(rest, host+"/") {
+		return c.noteCredentials(ep.key, ep.challenged, err)
+	}
+	if e, ok := asError(err); ok && e.Kind == ErrAuth {
+		e.Credentials = "none sent to " + host + ", where the registry redirected the request"
+	}
 	return err
 }
 

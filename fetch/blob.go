@@ -76,12 +76,12 @@ func (c *Client) openOnce(ctx context.Context, ep *endpoint, op, url string, lim
 		if !inTime && ctx.Err() == nil {
 			return nil, &retryable{err: &Error{Kind: ErrUnavailable, Op: op, URL: url, Err: fmt.Errorf("no answer within %v", c.opts.requestTimeout)}}
 		}
-		return nil, c.noteCredentials(ep, requestError(ctx, op, url, err))
+		return nil, c.noteCredentials(ep.key, ep.challenged, requestError(ctx, op, url, err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer cancel()
 		defer resp.Body.Close()
-		return nil, c.noteCredentials(ep, statusError(op, url, resp))
+		return nil, c.refused(ep, op, url, resp)
 	}
 	if resp.ContentLength > limit {
 		resp.Body.Close()

@@ -116,7 +116,7 @@ func (c *Client) connect(ctx context.Context, key endpointKey) (*endpoint, error
 			return err
 		})
 		if err != nil {
-			return nil, c.noteCredentials(&endpoint{key: key, challenged: challenged}, err)
+			return nil, c.noteCredentials(key, challenged, err)
 		}
 	}
 	scheme := "https"

@@ -43,11 +43,11 @@ func (c *Client) getOnce(ctx context.Context, ep *endpoint, op, url, accept stri
 	}
 	resp, err := ep.client.Do(req)
 	if err != nil {
-		return nil, c.noteCredentials(ep, requestError(ctx, op, url, err))
+		return nil, c.noteCredentials(ep.key, ep.challenged, requestError(ctx, op, url, err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.noteCredentials(ep, statusError(op, url, resp))
+		return nil, c.refused(ep, op, url, resp)
 	}
 	if resp.ContentLength > limit {
 		return nil, &Error{Kind: ErrTooLarge, Op: op, URL: url,

@@ -128,11 +128,11 @@ func (c *Client) getPage(ctx context.Context, ep *endpoint, op, u string) ([]byt
 	req.Header.Set("Accept", "application/json")
 	resp, err := ep.client.Do(req)
 	if err != nil {
-		return nil, "", c.noteCredentials(ep, requestError(ctx, op, u, err))
+		return nil, "", c.noteCredentials(ep.key, ep.challenged, requestError(ctx, op, u, err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, "", c.noteCredentials(ep, statusError(op, u, resp))
+		return nil, "", c.refused(ep, op, u, resp)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxListPage+1))
 	if err != nil {
