@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"go.podman.io/image/v5/types"
 )
 
@@ -201,9 +200,9 @@ func (b *bearerTransport) fetch(ctx context.Context) (string, time.Time, error) 
 // holds no manifests: its 404 or MANIFEST_UNKNOWN is not ErrNotFound, which
 // callers take for "no such image" or "no signatures".
 func tokenStatusError(op, url string, resp *http.Response) error {
-	cause := transport.CheckError(resp)
-	if s := resp.StatusCode; s == http.StatusUnauthorized || s == http.StatusForbidden || s == http.StatusTooManyRequests || s >= 500 {
-		return classifyStatus(op, url, s, cause, parseRetryAfter(resp.Header.Get("Retry-After")))
+	err := statusError(op, url, resp)
+	if e, ok := asError(err); ok && e.Kind == ErrNotFound {
+		e.Kind = ErrUnexpectedStatus
 	}
-	return &Error{Kind: ErrUnexpectedStatus, Op: op, URL: url, Got: fmt.Sprintf("HTTP %d", resp.StatusCode), Expected: "HTTP 200", Err: cause}
+	return err
 }
