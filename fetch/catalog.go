@@ -36,18 +36,13 @@ func (c *Client) Catalog(ctx context.Context, host, prefix string) iter.Seq2[str
 // token exchange and plain-HTTP rules as a repository's endpoint, with the
 // host's credentials and its registries.conf insecure setting.
 func (c *Client) registryEndpoint(ctx context.Context, host string) (*endpoint, error) {
-	return c.endpoint(ctx, endpointKey{host: host, insecure: c.insecureLocation(registryName(host))})
+	return c.endpoint(ctx, endpointKey{host: host, insecure: c.insecureLocation(host)})
 }
 
-// registryName names a host for registries.conf lookups.
-type registryName string
-
-func (h registryName) Name() string { return string(h) }
-
 // insecureLocation reports whether registries.conf marks the registry of
-// a location `insecure = true`.
-func (c *Client) insecureLocation(ref interface{ Name() string }) bool {
-	reg := c.opts.registriesConf.FindRegistry(ref.Name())
+// a location (a host, or a repository's name) `insecure = true`.
+func (c *Client) insecureLocation(location string) bool {
+	reg := c.opts.registriesConf.FindRegistry(location)
 	return reg != nil && reg.Insecure
 }
 

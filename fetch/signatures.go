@@ -156,11 +156,13 @@ func (c *Client) ImageAt(ref reference.Named, d digest.Digest) (*Image, bool) {
 // expression: this is on the path of every cache hit.
 func isSHA256(d digest.Digest) bool {
 	hex, ok := strings.CutPrefix(string(d), "sha256:")
-	if !ok || len(hex) != 64 {
-		return false
-	}
-	for i := 0; i < len(hex); i++ {
-		if c := hex[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+	return ok && len(hex) == 64 && isLowerHex(hex)
+}
+
+// isLowerHex reports whether s is made of 0-9 and a-f only.
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}

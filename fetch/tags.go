@@ -18,13 +18,8 @@ const pageSize = 1000
 // referrers tag schema derive from a digest, sha256-[0-9a-f]{64}(\.[a-z]+)?.
 func IsAttachmentTag(tag string) bool {
 	hex, ok := strings.CutPrefix(tag, "sha256-")
-	if !ok || len(hex) < 64 {
+	if !ok || len(hex) < 64 || !isLowerHex(hex[:64]) {
 		return false
-	}
-	for _, c := range []byte(hex[:64]) {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
 	}
 	suffix := hex[64:]
 	if suffix == "" {
@@ -48,7 +43,7 @@ func IsAttachmentTag(tag string) bool {
 func (c *Client) Tags(ctx context.Context, repo reference.Named) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		repo = reference.TrimNamed(repo)
-		key := endpointKey{host: reference.Domain(repo), repo: reference.Path(repo), insecure: c.insecureLocation(repo)}
+		key := endpointKey{host: reference.Domain(repo), repo: reference.Path(repo), insecure: c.insecureLocation(repo.Name())}
 		if err := c.checkBlocked(repo.Name()); err != nil {
 			yield("", err)
 			return
