@@ -92,6 +92,9 @@ func (d *decoder) decodeObject(src Source, m map[string]any) error {
 	}
 	group, version, _ := strings.Cut(apiVersion, "/")
 	if kind == clusterVersionKind && group == groupConfig {
+		if version != "v1" {
+			return &SyntaxError{Source: src, Err: fmt.Errorf("unsupported apiVersion %q for kind %s", apiVersion, kind)}
+		}
 		return d.recordClusterVersion(src, m)
 	}
 	info, ours := kinds[Kind(kind)]

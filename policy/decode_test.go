@@ -433,6 +433,11 @@ func TestLoadImageConfig(t *testing.T) {
 		{"two cluster Images", docs(cluster, cluster), `found 2 Image object(s): "cluster" (`},
 		{"an invalid other Image besides", docs(cluster, other), `found 2 Image object(s): "cluster" (`},
 		{"only another Image", other, `found 1 Image object(s): "other" (`},
+		{"a ClusterVersion besides", docs(cluster, "apiVersion: config.openshift.io/v1\nkind: ClusterVersion\nmetadata: {name: version}\nstatus: {desired: {image: quay.io/x/y:4.18}}\n"),
+			"document 2: read the release image from ClusterVersion version: quay.io/x/y:4.18"},
+		{"another kind besides", docs(cluster, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"), "skipped v1 ConfigMap"},
+		{"a ClusterVersion of another version", docs(cluster, "apiVersion: config.openshift.io/v2\nkind: ClusterVersion\nmetadata: {name: version}\n"),
+			`unsupported apiVersion "config.openshift.io/v2" for kind ClusterVersion`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

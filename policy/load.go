@@ -97,5 +97,9 @@ func LoadImageConfig(path string, opts LoadOptions) (*ImageConfig, error) {
 		}
 		return nil, fmt.Errorf("%s: %s, found %d Image object(s): %s", path, want, len(set.Images), strings.Join(names, ", "))
 	}
+	// A ClusterVersion, or an object skipped with a note, would vanish too.
+	if len(set.Notes) > 0 {
+		return nil, fmt.Errorf("%s: %s, found also: %s", path, want, set.Notes[0])
+	}
 	return set.ImageConfig, nil
 }
