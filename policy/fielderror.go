@@ -17,12 +17,13 @@ import (
 const maxValueText = 60
 
 // fieldErrors wraps an object's field errors, reading the value each Invalid
-// error is about from obj (the object as its API type): the API server
-// reports CEL failures with the value's type ("string") in its place.
-func fieldErrors(src Source, kind, namespace, name string, obj any, errs field.ErrorList) []*FieldError {
+// error is about from obj (the object as its API type, built only when there
+// are errors): the API server reports CEL failures with the value's type
+// ("string") in its place.
+func fieldErrors(src Source, kind, namespace, name string, obj func() any, errs field.ErrorList) []*FieldError {
 	var doc any
 	if len(errs) > 0 {
-		if data, err := json.Marshal(obj); err == nil {
+		if data, err := json.Marshal(obj()); err == nil {
 			_ = json.Unmarshal(data, &doc) // our own marshalled value: cannot fail
 		}
 	}

@@ -25,7 +25,7 @@ func (ic *ImageConfig) Valid() bool { return len(ic.errs) == 0 }
 
 // Errors returns the object's validation failures.
 func (ic *ImageConfig) Errors() []*FieldError {
-	return fieldErrors(ic.Source, string(KindImage), "", ic.Image.Name, &ic.Image, ic.errs)
+	return fieldErrors(ic.Source, string(KindImage), "", ic.Image.Name, func() any { return &ic.Image }, ic.errs)
 }
 
 // recordImage records a decoded Image; the one named "cluster" becomes the

@@ -34,7 +34,7 @@ func (ms *MirrorSet) Ref() string { return objectRef("", ms.Meta.Name) }
 
 // Errors returns the object's validation failures.
 func (ms *MirrorSet) Errors() []*FieldError {
-	return fieldErrors(ms.Source, string(ms.Kind), "", ms.Meta.Name, ms.apiObject(), ms.errs)
+	return fieldErrors(ms.Source, string(ms.Kind), "", ms.Meta.Name, ms.apiObject, ms.errs)
 }
 
 // ImageDigestMirrorSet returns the object as the API type (kind ImageDigestMirrorSet only).

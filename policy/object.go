@@ -42,7 +42,7 @@ func (o *Object) Ref() string { return objectRef(o.Meta.Namespace, o.Meta.Name) 
 
 // Errors returns the object's validation failures.
 func (o *Object) Errors() []*FieldError {
-	return fieldErrors(o.Source, string(o.Kind), o.Meta.Namespace, o.Meta.Name, o.apiObject(), o.errs)
+	return fieldErrors(o.Source, string(o.Kind), o.Meta.Namespace, o.Meta.Name, o.apiObject, o.errs)
 }
 
 // apiObject is the object as its API type.

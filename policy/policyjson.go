@@ -196,7 +196,7 @@ func (enc *policyEncoder) marshalFrom(p, base *signature.Policy) ([]byte, error)
 		return nil, err
 	}
 	out.add(",\n  \"transports\": ")
-	err := writeMap(enc, &out, p.Transports, slices.Sorted(maps.Keys(p.Transports)), "  ", func(name string, scopes signature.PolicyTransportScopes) error {
+	err := writeMap(enc, &out, p.Transports, sortedKeys(p.Transports), "  ", func(name string, scopes signature.PolicyTransportScopes) error {
 		return writeMap(enc, &out, scopes, enc.scopesOf(base, name, scopes), "    ", func(_ string, reqs signature.PolicyRequirements) error {
 			return enc.list(&out, reqs, scopeListPrefix)
 		})
@@ -216,7 +216,7 @@ func (enc *policyEncoder) scopesOf(base *signature.Policy, name string, scopes s
 		baseScopes = base.Transports[name]
 	}
 	if len(baseScopes) == 0 {
-		return slices.Sorted(maps.Keys(scopes))
+		return sortedKeys(scopes)
 	}
 	byName := enc.sortedScopes[base]
 	if byName == nil {
@@ -225,7 +225,7 @@ func (enc *policyEncoder) scopesOf(base *signature.Policy, name string, scopes s
 	}
 	sortedBase, ok := byName[name]
 	if !ok {
-		sortedBase = slices.Sorted(maps.Keys(baseScopes))
+		sortedBase = sortedKeys(baseScopes)
 		byName[name] = sortedBase
 	}
 	var added []string
@@ -235,7 +235,7 @@ func (enc *policyEncoder) scopesOf(base *signature.Policy, name string, scopes s
 		}
 	}
 	if len(sortedBase)+len(added) != len(scopes) { // not an extension of base
-		return slices.Sorted(maps.Keys(scopes))
+		return sortedKeys(scopes)
 	}
 	slices.Sort(added)
 	merged := make([]string, 0, len(sortedBase)+len(added))

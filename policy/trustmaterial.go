@@ -49,7 +49,7 @@ func (o *Object) TrustMaterialErrors() []*FieldError {
 			}
 		}
 	}
-	return fieldErrors(o.Source, string(o.Kind), o.Meta.Namespace, o.Meta.Name, o.apiObject(), errs)
+	return fieldErrors(o.Source, string(o.Kind), o.Meta.Namespace, o.Meta.Name, o.apiObject, errs)
 }
 
 func rekorKeyError(data []byte) error {
