@@ -127,7 +127,11 @@ func addPullSources(docker map[string]registriesDDocker, scope string, reg *sysr
 // turned into JSON, decoded into maps, and those encoded by yaml.v2, which
 // writes map keys in its natural order (yamlKeyLess). For keys of valid
 // UTF-8 (the JSON step changes no other), the same bytes are written here
-// without the round trip, and in slices of entries: yaml.v2 keeps every
+// without the round trip wherever that order is one: for some mixes of
+// digits and letters ("a0a0", "a1aa", "a01") yaml.v2's comparison is not
+// transitive, and yaml.v2 itself then orders the same keys differently from
+// run to run; only the order of the entries differs, never their content.
+// Entries are written in slices: yaml.v2 keeps every
 // event of a document until it ends, so one document of thousands of
 // scopes costs more per scope than a few short ones.
 func marshalRegistriesD(docker map[string]registriesDDocker) ([]byte, error) {

@@ -15,7 +15,8 @@ import (
 // the MCO's sigs.k8s.io/yaml.Marshal writes, for keys yaml.v2 writes plain,
 // quoted ('*…', numbers, booleans) or as complex keys (over 128
 // characters), in its natural order (digits by value, zeros inside and in
-// front of numbers), over several of the documents it writes at once, and
+// front of numbers, where that order is transitive), over several of the
+// documents it writes at once, and
 // for keys the JSON round trip changes (invalid UTF-8).
 func TestRegistriesDIsTheMCOEncoding(t *testing.T) {
 	keys := []string{
