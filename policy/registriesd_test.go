@@ -16,8 +16,8 @@ import (
 // quoted ('*…', numbers, booleans) or as complex keys (over 128
 // characters), in its natural order (digits by value, zeros inside and in
 // front of numbers, where that order is transitive), over several of the
-// documents it writes at once, and
-// for keys the JSON round trip changes (invalid UTF-8).
+// documents it writes at once, and for keys the JSON round trip changes
+// (invalid UTF-8).
 func TestRegistriesDIsTheMCOEncoding(t *testing.T) {
 	keys := []string{
 		"quay.io/ns/app", "quay.io/ns/app9", "quay.io/ns/app10", "quay.io/ns/app010", "*.example.com", "*.apps.example.com",
