@@ -43,7 +43,8 @@ type NamespaceReport struct {
 type Pull struct {
 	Container
 	Outcome verify.Outcome `json:"outcome"`
-	// Reason is why the pull is not allowed; empty when allowed.
+	// Reason is why the pull is not allowed; when allowed, empty, or why no
+	// requirement checked anything (the decision's Reason).
 	Reason   string           `json:"reason,omitempty"`
 	Decision *verify.Decision `json:"decision,omitempty"`
 }

@@ -77,6 +77,11 @@ type CacheEntry struct {
 	Proven time.Time
 }
 
+// expiredAt reports whether the entry must be recomputed at now.
+func (e CacheEntry) expiredAt(now time.Time) bool {
+	return !e.Expires.IsZero() && !now.Before(e.Expires)
+}
+
 // cloneResults deep-copies results, so that a caller editing its Decision
 // cannot change a cached entry, nor a cached entry a Decision.
 func cloneResults(rs []RequirementResult) []RequirementResult {
@@ -123,7 +128,7 @@ func (c *MemoryCache) Get(key CacheKey, now time.Time) (CacheEntry, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
-	if !ok || (!e.Expires.IsZero() && !now.Before(e.Expires)) {
+	if !ok || e.expiredAt(now) {
 		return CacheEntry{}, false
 	}
 	return e, true
@@ -148,7 +153,7 @@ func (c *MemoryCache) Len() int {
 
 func (c *MemoryCache) evictLocked(now time.Time) {
 	for k, e := range c.entries {
-		if !e.Expires.IsZero() && !now.Before(e.Expires) {
+		if e.expiredAt(now) {
 			delete(c.entries, k)
 		}
 	}
@@ -223,7 +228,7 @@ func (ev *evaluation) cachedVerdict(all node.Requirements) bool {
 		if resolved.Digest != d || r.err != nil || r.digest == "" || string(r.digest) != entry.AttachmentDigest {
 			return false
 		}
-		entry.ListDigest = listDigest(resolved) // the tag may now name another list with this image
+		entry.ListDigest = resolved.ListDigest.String() // the tag may now name another list with this image
 		ev.hit(key, entry)
 		return true
 	}
@@ -236,17 +241,8 @@ func (ev *evaluation) cachedVerdict(all node.Requirements) bool {
 	if resolved.Digest != d || !ev.sameSource(entry, resolved.Physical) {
 		return false
 	}
-	entry.ListDigest = listDigest(resolved)
+	entry.ListDigest = resolved.ListDigest.String()
 	return ev.proveAttachment(key, entry, resolved)
-}
-
-// listDigest is the digest of the manifest list img was picked from, "" when
-// none.
-func listDigest(img *fetch.Image) string {
-	if img.ListDigest == "" {
-		return ""
-	}
-	return img.ListDigest.String()
 }
 
 // proveAttachment reads img's `.sig` manifest and takes the entry when its
@@ -278,7 +274,7 @@ func usable(entry CacheEntry, all node.Requirements, now time.Time) bool {
 	if len(entry.Requirements) != len(all) || entry.Attachments == nil || entry.AttachmentDigest == "" || entry.Digest == "" {
 		return false
 	}
-	if !entry.Expires.IsZero() && !now.Before(entry.Expires) {
+	if entry.expiredAt(now) {
 		return false
 	}
 	for i, r := range entry.Requirements {

@@ -70,11 +70,14 @@ func (e *Engine) decideCandidates(ctx context.Context, image string, refs []refe
 		if d.Allowed && d.Digest == "" {
 			trace := &fetch.Trace{} // its requests are the decision's too
 			start := time.Now()
-			_, err := e.fetcher.Resolve(fetch.WithTrace(ctx, trace), ref)
+			img, err := e.fetcher.Resolve(fetch.WithTrace(ctx, trace), ref)
 			d.Requests = append(d.Requests, trace.Requests()...)
 			d.Timings.Resolve += time.Since(start)
 			d.Timings.Total += time.Since(start)
-			if err != nil {
+			if err == nil {
+				d.Digest, d.ListDigest = img.Digest.String(), img.ListDigest.String()
+				d.Reason = strings.TrimSuffix(d.Reason, imageNotFetched) + "; the registry serves the image (looked up as CRI-O's pull would)"
+			} else {
 				d.Allowed, d.Outcome = false, OutcomeDenied
 				if fetch.IsUndecided(err) {
 					d.Outcome = OutcomeUndecided

@@ -9,7 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/sigpolicy/sigpolicy/cluster"
 	"github.com/sigpolicy/sigpolicy/fetch"
@@ -96,6 +99,32 @@ func TestShortNamesAsCRIOPullsThem(t *testing.T) {
 		}
 		if !slices.ContainsFunc(d.Requests, func(r fetch.Request) bool { return strings.Contains(r.URL, otherHost+"/v2/app/manifests/v1") }) {
 			t.Errorf("the pull's lookup is not among the decision's requests: %+v", d.Requests)
+		}
+	})
+	t.Run("an unscoped candidate is looked up before it is allowed", func(t *testing.T) {
+		img, err := random.Image(64, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tag, err := name.ParseReference(otherHost + "/free/app:v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(tag, img); err != nil {
+			t.Fatal(err)
+		}
+		want, err := img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := engine(t, search(emptyHost, otherHost), "").Verify(t.Context(), "free/app:v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Allowed || d.Reference != otherHost+"/free/app:v1" || d.Digest != want.String() ||
+			strings.Contains(d.Reason, "not fetched") || !strings.Contains(d.Reason, "the registry serves the image") ||
+			len(d.Candidates) != 2 || d.Candidates[0].RegistryError != "not-found" {
+			t.Fatalf("%s %s %s (%s), candidates %+v", d.Outcome, d.Reference, d.Digest, d.Reason, d.Candidates)
 		}
 	})
 	t.Run("an alias is the only candidate", func(t *testing.T) {

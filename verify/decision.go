@@ -37,14 +37,15 @@ type Decision struct {
 	Image     string `json:"image"`
 	Reference string `json:"reference"`
 	// Digest is the manifest digest the signatures were checked against (the
-	// platform instance of a manifest list); empty when no requirement
-	// needed the registry.
+	// platform instance of a manifest list), or a short name's candidate
+	// looked up; empty when nothing needed the registry.
 	Digest     string  `json:"digest,omitempty"`
 	ListDigest string  `json:"listDigest,omitempty"`
 	Allowed    bool    `json:"allowed"`
 	Outcome    Outcome `json:"outcome"`
 	// Reason is the first denial's reason, in the library's words where it
-	// has them; empty when allowed.
+	// has them; when allowed, empty, or why no requirement checked anything
+	// (no scope matches, insecureAcceptAnything).
 	Reason string `json:"reason,omitempty"`
 
 	PolicyFile string `json:"policyFile"`

@@ -321,6 +321,9 @@ func (ev *evaluation) judge(req *node.Requirement, all node.Requirements) (Requi
 	return r, outcome
 }
 
+// imageNotFetched ends the reason of an image allowed without reading it.
+const imageNotFetched = "; the image itself was not fetched"
+
 // allowedWithoutSignature says why an image was allowed when no requirement
 // checked anything: every requirement of the matched scope (or of the
 // default) is insecureAcceptAnything. "" when a requirement did check.
@@ -332,11 +335,11 @@ func allowedWithoutSignature(res node.Resolution) string {
 	}
 	switch res.Kind {
 	case node.ScopeDefault:
-		return "no policy scope matches: allowed without a signature check (the policy's default is insecureAcceptAnything); the image itself was not fetched"
+		return "no policy scope matches: allowed without a signature check (the policy's default is insecureAcceptAnything)" + imageNotFetched
 	case node.ScopeEmpty:
-		return fmt.Sprintf("no policy scope matches: allowed without a signature check (transport %q's default scope is insecureAcceptAnything); the image itself was not fetched", res.Transport)
+		return fmt.Sprintf("no policy scope matches: allowed without a signature check (transport %q's default scope is insecureAcceptAnything)", res.Transport) + imageNotFetched
 	}
-	return fmt.Sprintf("scope %q accepts anything (insecureAcceptAnything): allowed without a signature check; the image itself was not fetched", res.Scope)
+	return fmt.Sprintf("scope %q accepts anything (insecureAcceptAnything): allowed without a signature check", res.Scope) + imageNotFetched
 }
 
 func (ev *evaluation) requirement(req *node.Requirement, all node.Requirements) (RequirementResult, Outcome) {
@@ -422,7 +425,7 @@ func (ev *evaluation) load(all node.Requirements) {
 		}
 		ev.image = img
 	}
-	ev.decision.Digest, ev.decision.ListDigest = img.Digest.String(), listDigest(img)
+	ev.decision.Digest, ev.decision.ListDigest = img.Digest.String(), img.ListDigest.String()
 	repo := img.Physical
 	att := &Attachments{Repository: repo.Name(), Enabled: e.registries.UseSigstoreAttachments(repo)}
 	ev.decision.Attachments = att
