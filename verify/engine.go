@@ -92,8 +92,10 @@ func New(cfg node.Config, opts ...Option) (*Engine, error) {
 	if e.registries == nil {
 		e.registries = &node.Registries{Docker: map[string]node.RegistryNamespace{}}
 	}
-	if e.source, err = sourceFingerprint(e.registries, fetcher.RegistriesConf()); err != nil {
-		return nil, err
+	if e.cache != nil { // cache keys alone need it, and it grows with registries.d
+		if e.source, err = sourceFingerprint(e.registries, fetcher.RegistriesConf()); err != nil {
+			return nil, err
+		}
 	}
 	e.platform = fetcher.Platform()
 	shared := make(map[string]compiled)
