@@ -47,6 +47,9 @@ func (f *fakeDecider) Verify(ctx context.Context, image string) (*verify.Decisio
 		d.Outcome, d.Allowed = verify.OutcomeDenied, false
 		d.Attachments = &verify.Attachments{Repository: "r.example/x", Tag: "sha256-00.sig", Enabled: true}
 		d.Requirements = []verify.RequirementResult{{Type: "sigstoreSigned", Code: verify.ReasonNoSignatures, Reason: "A signature was required, but no signature exists"}}
+		if strings.Contains(image, "<") { // markup in the reason too, as a registry could send it
+			d.Requirements[0].Reason = "refused " + image
+		}
 	}
 	return d, nil
 }
@@ -525,6 +528,22 @@ func TestOutputs(t *testing.T) {
 		}
 		if strings.Contains(out, "\x1b") || strings.Contains(out, "<script src") || strings.Contains(out, "<link ") || strings.Contains(out, "http://") || strings.Contains(out, "https://") {
 			t.Errorf("html has an escape sequence or an external asset")
+		}
+	})
+	t.Run("html escapes what inputs and registries control", func(t *testing.T) {
+		var buf bytes.Buffer
+		hostile := []string{`r.example/deny<script>alert(1)</script>:1`, `r.example/deny"><img src=x onerror=alert(2)>:1`}
+		if _, err := audit.Run(t.Context(), &fakeDecider{}, refsOf(hostile), audit.Options{Concurrency: 1}, audit.NewHTML(&buf)); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, raw := range []string{"<script>alert", "<img src=x", `"><img`} {
+			if strings.Contains(out, raw) {
+				t.Errorf("html holds %q unescaped", raw)
+			}
+		}
+		if n := strings.Count(out, "&lt;script&gt;alert(1)"); n < 2 { // the image and the reason naming it
+			t.Errorf("the escaped image appears %d times, want it in the image and in the reason", n)
 		}
 	})
 }
