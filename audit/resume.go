@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"slices"
+
+	"github.com/sigpolicy/sigpolicy/verify"
 )
 
 // maxLine bounds one JSON Lines record read back (resume, merge).
@@ -23,7 +25,7 @@ type Resume struct {
 }
 
 // resumableOutcomes are the outcomes a resumed image can have.
-var resumableOutcomes = []string{"allowed", "denied", "invalid-configuration", OutcomeInvalidReference}
+var resumableOutcomes = []string{string(verify.OutcomeAllowed), string(verify.OutcomeDenied), string(verify.OutcomeInvalidConfig), OutcomeInvalidReference}
 
 // outcome is the outcome an earlier run recorded for the image of key k,
 // "" when none.
