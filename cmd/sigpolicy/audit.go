@@ -62,9 +62,9 @@ not, names the cause and the remedy: the exact "oc image mirror" line for a
 signature missing on the mirror that serves the image, what to change for the
 others. Causes are documented in docs/audit.md.
 
-The policy comes from exactly one of -f PATH... [--namespace NS], --root DIR
-[--namespace NS] or --policy FILE [--registries-d DIR], with
---registries-conf FILE for mirrors, as for verify.
+The policy comes from exactly one of -f PATH... [--namespace NS], --cluster
+[--namespace NS], --root DIR [--namespace NS] or --policy FILE
+[--registries-d DIR], with --registries-conf FILE for mirrors, as for verify.
 
 Images (any mix, each repeatable):
   --images FILE        one reference per line ("-": standard input); blank lines and # comments skipped
@@ -85,7 +85,8 @@ the shards. --resume FILE skips the images an earlier output decided.
 
 Exit codes: 0 every image allowed; 1 at least one denied; 2 usage error,
 unreadable input, invalid configuration or reference (and none denied); 3 at
-least one could not be decided (and none denied or invalid).`,
+least one could not be decided (and none denied or invalid); 4 the live
+cluster could not be read (--cluster, --kubeconfig).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAudit(cmd, &f)

@@ -53,7 +53,8 @@ for a pull that could not be decided).
 Exit codes: 0 every pull allowed; 1 at least one denied by policy; 2 usage
 error, unreadable input, invalid policy or an image reference that does not
 parse; 3 a pull could not be decided (registry unreachable, timeout,
-authentication). The highest code wins.`,
+authentication); 4 the live cluster could not be read (--cluster,
+--kubeconfig). The highest code wins.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSimulate(cmd, &f)
